@@ -1,0 +1,122 @@
+package dev.kfit.guest;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kfit.history.Event;
+import dev.kfit.history.History;
+import dev.kfit.ssh.ExecResult;
+import dev.kfit.ssh.SshSession;
+import dev.kfit.vm.Vm;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A running guest as scenarios see it: commands over SSH, background processes of kfit's guest
+ * tool whose JSON-line events are collected into the cell's history.
+ */
+public final class Guest implements AutoCloseable {
+    public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(30);
+    private static final String EVENT_DIR = "/run/kfit";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String name;
+    private final Vm vm;
+    private final SshSession ssh;
+    private final History history;
+    private final Map<String, List<Event>> streams = new HashMap<>();
+
+    public Guest(String name, Vm vm, SshSession ssh, History history) {
+        this.name = name;
+        this.vm = vm;
+        this.ssh = ssh;
+        this.history = history;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Vm vm() {
+        return vm;
+    }
+
+    public History history() {
+        return history;
+    }
+
+    /** Runs a command and fails (InfraException with status and output) unless it exits 0. */
+    public ExecResult check(List<String> argv) {
+        return ssh.check(argv, COMMAND_TIMEOUT);
+    }
+
+    public ExecResult exec(List<String> argv, Duration timeout) {
+        return ssh.exec(argv, timeout);
+    }
+
+    /**
+     * Starts {@code argv} detached from the SSH session (it survives a blocked or lost session), its
+     * stdout going to an event file that {@link #poll} reads.
+     */
+    public void spawn(String process, List<String> argv) {
+        List<String> cmd = new ArrayList<>(List.of("setsid", "-f", "sh", "-c",
+                "out=$1; shift; exec \"$@\" </dev/null >\"$out\" 2>\"$out.err\"", "kfit-spawn", eventFile(process)));
+        cmd.addAll(argv);
+        history.host("spawn", Map.of("guest", name, "process", process, "argv", argv));
+        ssh.check(List.of("mkdir", "-p", EVENT_DIR), COMMAND_TIMEOUT);
+        ssh.check(cmd, COMMAND_TIMEOUT);
+        streams.put(process, new ArrayList<>());
+    }
+
+    /**
+     * Reads the process's event file and appends events not seen before to the history.
+     * Returns every event of that process so far. A failed read returns what is known.
+     */
+    public List<Event> poll(String process) {
+        List<Event> seen = streams.computeIfAbsent(process, p -> new ArrayList<>());
+        ExecResult r = ssh.exec(List.of("cat", eventFile(process)), Duration.ofSeconds(10));
+        if (!r.ok()) {
+            return List.copyOf(seen);
+        }
+        String[] lines = r.stdout().split("\n");
+        // The last line may be half written: only complete lines count.
+        int complete = r.stdout().endsWith("\n") ? lines.length : lines.length - 1;
+        for (int i = seen.size(); i < complete; i++) {
+            if (lines[i].isBlank()) {
+                continue;
+            }
+            seen.add(history.append(parse(process, lines[i])));
+        }
+        return List.copyOf(seen);
+    }
+
+    public static Optional<Event> find(List<Event> events, String type) {
+        return events.stream().filter(e -> e.type().equals(type)).findFirst();
+    }
+
+    private Event parse(String process, String line) {
+        try {
+            Map<String, Object> m = JSON.readValue(line, new TypeReference<LinkedHashMap<String, Object>>() { });
+            String type = String.valueOf(m.remove("ev"));
+            Object t = m.remove("t_ns");
+            Long ns = t instanceof Number n ? n.longValue() : null;
+            return new Event(System.currentTimeMillis(), "guest:" + name, process, type, ns, m);
+        } catch (Exception e) {
+            return new Event(System.currentTimeMillis(), "guest:" + name, process, "unparsed", null, Map.of("line", line));
+        }
+    }
+
+    private static String eventFile(String process) {
+        return EVENT_DIR + "/" + process + ".jsonl";
+    }
+
+    @Override
+    public void close() {
+        ssh.close();
+    }
+}

@@ -1,0 +1,19 @@
+package dev.kfit.host;
+
+/**
+ * Where kfit's processes run: the only place that starts them. The local machine now; a worker
+ * reached over SSH later. Guests are started through a Host so that ports and files stay on it.
+ */
+public interface Host extends AutoCloseable {
+    String name();
+
+    /** Runs to completion or until the command's timeout, then kills it and its children. */
+    CommandResult run(Command command);
+
+    /** Starts a long-lived process (a guest); it dies with kfit, also on Ctrl-C. */
+    HostProcess start(Command command);
+
+    /** Stops every process this host started and that is still running. */
+    @Override
+    void close();
+}

@@ -1,0 +1,182 @@
+package dev.kfit.host;
+
+import dev.kfit.error.InfraException;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/** The machine kfit runs on. Long-lived processes die with kfit (pdeathsig and a shutdown hook). */
+public final class LocalHost implements Host {
+    private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
+    private final Set<LocalProcess> started = ConcurrentHashMap.newKeySet();
+    private final Thread shutdownHook = new Thread(this::close, "kfit-localhost-reaper");
+
+    public LocalHost() {
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    @Override
+    public String name() {
+        return "localhost";
+    }
+
+    @Override
+    public CommandResult run(Command command) {
+        long t0 = System.nanoTime();
+        Path out = command.logFile();
+        boolean captured = out == null;
+        try {
+            if (captured) {
+                out = Files.createTempFile("kfit-cmd-", ".out");
+            } else {
+                Files.createDirectories(out.toAbsolutePath().getParent());
+            }
+            Process p = builder(command.argv(), command)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
+                    .start();
+            boolean done = p.waitFor(command.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            if (!done) {
+                killTree(p.toHandle());
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
+            String text = captured ? Files.readString(out, StandardCharsets.UTF_8) : tail(out, 4000);
+            return new CommandResult(command.argv(), done ? p.exitValue() : null, text, elapsed, !done);
+        } catch (IOException e) {
+            throw new InfraException("cannot run `" + command.display() + "`: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InfraException("interrupted while running `" + command.display() + "`", e);
+        } finally {
+            if (captured && out != null) {
+                try {
+                    Files.deleteIfExists(out);
+                } catch (IOException ignored) {
+                    // a leftover temp file is harmless
+                }
+            }
+        }
+    }
+
+    @Override
+    public HostProcess start(Command command) {
+        List<String> argv = new ArrayList<>();
+        // The guest must not outlive kfit, even after kill -9: the kernel signals it when we die.
+        if (Files.isExecutable(SETPRIV)) {
+            argv.addAll(List.of(SETPRIV.toString(), "--pdeathsig", "KILL", "--"));
+        }
+        argv.addAll(command.argv());
+        try {
+            ProcessBuilder pb = builder(argv, command);
+            if (command.logFile() != null) {
+                Files.createDirectories(command.logFile().toAbsolutePath().getParent());
+                pb.redirectOutput(ProcessBuilder.Redirect.appendTo(command.logFile().toFile()));
+            } else {
+                pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            }
+            LocalProcess lp = new LocalProcess(pb.start());
+            started.add(lp);
+            return lp;
+        } catch (IOException e) {
+            throw new InfraException("cannot start `" + command.display() + "`: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (LocalProcess p : List.copyOf(started)) {
+            p.stop(Duration.ofSeconds(3));
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // called from the hook itself
+        }
+    }
+
+    private static ProcessBuilder builder(List<String> argv, Command command) {
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        if (command.workDir() != null) {
+            pb.directory(command.workDir().toFile());
+        }
+        pb.environment().putAll(command.env());
+        return pb;
+    }
+
+    static void killTree(ProcessHandle h) {
+        h.descendants().forEach(ProcessHandle::destroyForcibly);
+        h.destroyForcibly();
+    }
+
+    /** The last {@code max} characters of a file, for error messages. */
+    public static String tail(Path file, int max) {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+            long start = Math.max(0, f.length() - max);
+            byte[] b = new byte[(int) (f.length() - start)];
+            f.seek(start);
+            f.readFully(b);
+            return new String(b, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private final class LocalProcess implements HostProcess {
+        private final Process process;
+
+        LocalProcess(Process process) {
+            this.process = process;
+        }
+
+        @Override
+        public long pid() {
+            return process.pid();
+        }
+
+        @Override
+        public boolean isAlive() {
+            return process.isAlive();
+        }
+
+        @Override
+        public Integer exitStatus() {
+            return process.isAlive() ? null : process.exitValue();
+        }
+
+        @Override
+        public boolean waitFor(Duration timeout) {
+            try {
+                return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return !process.isAlive();
+            }
+        }
+
+        @Override
+        public void stop(Duration grace) {
+            try {
+                if (process.isAlive()) {
+                    process.descendants().forEach(ProcessHandle::destroy);
+                    process.destroy();
+                    if (!waitFor(grace)) {
+                        killTree(process.toHandle());
+                        waitFor(Duration.ofSeconds(5));
+                    }
+                }
+            } finally {
+                started.remove(this);
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package dev.kfit.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.kfit.error.InfraException;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+
+/** results.json: {"run": ..., "cells": [...]}, rewritten atomically after every cell so nothing is lost. */
+public record Results(RunInfo run, List<CellResult> cells) {
+    public static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+
+    public Results {
+        cells = List.copyOf(cells);
+    }
+
+    /** What the run was: when, where, with what kfit and QEMU. */
+    public record RunInfo(String spec, String startedAt, String host, String qemu, String accel,
+                          List<KernelInfo> kernels, String guestImage) {
+    }
+
+    public record KernelInfo(String label, String kernelVersion, String source, List<String> patches,
+                             String compiler, String cacheKey, boolean cached, double buildSeconds, String buildLog) {
+    }
+
+    public void write(Path file) {
+        try {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            JSON.writeValue(tmp.toFile(), this);
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new InfraException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static Results read(Path file) {
+        try {
+            return JSON.readValue(file.toFile(), Results.class);
+        } catch (IOException e) {
+            throw new InfraException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

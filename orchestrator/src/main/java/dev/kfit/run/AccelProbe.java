@@ -1,0 +1,52 @@
+package dev.kfit.run;
+
+import dev.kfit.host.Command;
+import dev.kfit.host.CommandResult;
+import dev.kfit.host.Host;
+import dev.kfit.vm.qemu.Accel;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Chooses the accelerator. KVM is used only when a probe guest really boots with it: on some
+ * machines /dev/kvm exists but every guest dies with "KVM internal error". Override: KFIT_ACCEL.
+ */
+public final class AccelProbe {
+    private AccelProbe() {
+    }
+
+    public static Accel choose(Host host, Path kernel, Path scratchDir, java.util.function.Consumer<String> progress) {
+        String forced = System.getenv().getOrDefault("KFIT_ACCEL", "auto");
+        if (forced.equals("tcg")) {
+            return Accel.TCG;
+        }
+        if (forced.equals("kvm")) {
+            return Accel.KVM;
+        }
+        if (!Files.isWritable(Path.of("/dev/kvm"))) {
+            progress.accept("accelerator: TCG (no usable /dev/kvm)");
+            return Accel.TCG;
+        }
+        // The kernel boots to "VFS: Unable to mount root fs", panics and, with -no-reboot, QEMU exits 0.
+        Path console = scratchDir.resolve("kvm-probe.console");
+        CommandResult r = host.run(Command.of(Duration.ofSeconds(60), List.of("qemu-system-x86_64",
+                "-accel", "kvm", "-cpu", "host", "-m", "256M", "-nodefaults", "-no-user-config", "-display", "none",
+                "-no-reboot", "-kernel", kernel.toString(), "-append", "console=ttyS0 panic=-1",
+                "-chardev", "file,id=c,path=" + console, "-serial", "chardev:c")));
+        String text;
+        try {
+            text = Files.exists(console) ? Files.readString(console, java.nio.charset.StandardCharsets.ISO_8859_1) : "";
+            Files.deleteIfExists(console);
+        } catch (IOException e) {
+            text = "";
+        }
+        boolean booted = r.ok() && text.contains("Kernel panic") && !r.output().contains("KVM internal error");
+        progress.accept("accelerator: " + (booted ? "KVM (probe guest booted)" : "TCG (KVM probe guest failed: "
+                + (r.timedOut() ? "timed out" : r.output().lines().findFirst().orElse("exit " + r.exitStatus())) + ")"));
+        return booted ? Accel.KVM : Accel.TCG;
+    }
+}

@@ -1,0 +1,65 @@
+package dev.kfit.run;
+
+import dev.kfit.error.InfraException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+
+/**
+ * A run directory: spec.yaml, results.json, builds/ (kernel build logs), cells/ID/ (console, QEMU
+ * log, history). Default {@code runs/<UTC time>/}, with {@code runs/latest} pointing at the newest.
+ */
+public record RunLayout(Path dir) {
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
+
+    public static RunLayout create(Path out) {
+        Path dir = out;
+        boolean defaultPlace = out == null;
+        if (defaultPlace) {
+            Path runs = Path.of("runs").toAbsolutePath();
+            String stamp = ZonedDateTime.now(ZoneOffset.UTC).format(STAMP);
+            dir = runs.resolve(stamp);
+            for (int i = 2; Files.exists(dir); i++) {
+                dir = runs.resolve(stamp + "-" + i);
+            }
+        }
+        try {
+            Files.createDirectories(dir);
+            if (defaultPlace) {
+                Path latest = dir.getParent().resolve("latest");
+                Path tmp = dir.getParent().resolve(".latest.tmp");
+                Files.deleteIfExists(tmp);
+                Files.createSymbolicLink(tmp, dir.getFileName());
+                Files.move(tmp, latest, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException e) {
+            throw new InfraException("cannot create run directory " + dir + ": " + e.getMessage(), e);
+        }
+        return new RunLayout(dir.toAbsolutePath());
+    }
+
+    public Path results() {
+        return dir.resolve("results.json");
+    }
+
+    public Path spec() {
+        return dir.resolve("spec.yaml");
+    }
+
+    public Path builds() {
+        return dir.resolve("builds");
+    }
+
+    public Path cell(String id) {
+        return dir.resolve("cells").resolve(id);
+    }
+
+    public String relative(Path p) {
+        return dir.relativize(p.toAbsolutePath()).toString();
+    }
+}

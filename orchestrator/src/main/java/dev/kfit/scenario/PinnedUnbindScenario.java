@@ -1,0 +1,148 @@
+package dev.kfit.scenario;
+
+import dev.kfit.error.InfraException;
+import dev.kfit.fault.SysfsUnbindFault;
+import dev.kfit.guest.Guest;
+import dev.kfit.history.Event;
+import dev.kfit.spec.PinnedUnbind;
+import dev.kfit.ssh.ExecResult;
+import dev.kfit.verdict.Outcome;
+import dev.kfit.verdict.PinnedUnbindObservation;
+import dev.kfit.workload.PinWorkload;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * pinned-unbind: long-term pin the NVMe CMB's P2P memory through RDMA, unbind the NVMe driver a
+ * set delay after the registration, release the pin at the hold's end, and watch (bounded) for the
+ * unbind to return. All times are the guest's CLOCK_MONOTONIC.
+ */
+public final class PinnedUnbindScenario implements Scenario {
+    private static final Duration POLL = Duration.ofMillis(500);
+    private static final java.util.regex.Pattern T_NS = java.util.regex.Pattern.compile("\"t_ns\":(\\d+)");
+    private static final Duration REGISTRATION_TIMEOUT = Duration.ofSeconds(90);
+    private final PinnedUnbind spec;
+
+    public PinnedUnbindScenario(PinnedUnbind spec) {
+        this.spec = spec;
+    }
+
+    @Override
+    public String name() {
+        return spec.name();
+    }
+
+    @Override
+    public Duration grace() {
+        return spec.grace();
+    }
+
+    @Override
+    public Duration budget() {
+        return REGISTRATION_TIMEOUT.plus(spec.hold()).plus(spec.grace()).plus(Duration.ofMinutes(2));
+    }
+
+    @Override
+    public PinnedUnbindObservation run(Guest g) {
+        g.check(List.of("kfit-guest", "write", "/proc/sys/kernel/hung_task_timeout_secs",
+                Long.toString(spec.hungTaskTimeout().toSeconds())));
+        String bdf = p2pDevice(g);
+        String driver = driverOf(g, bdf);
+        g.history().host("device", Map.of("bdf", bdf, "driver", driver));
+
+        PinWorkload pin = new PinWorkload("/sys/bus/pci/devices/" + bdf + "/p2pmem/allocate", spec.pinBytes(), spec.hold());
+        SysfsUnbindFault unbind = new SysfsUnbindFault(bdf, driver);
+        pin.start(g);
+        List<Event> regEvents = awaitRegistration(pin);
+        Outcome pinOutcome = PinWorkload.registration(regEvents).orElse(Outcome.INDETERMINATE);
+        Long registeredNs = Guest.find(regEvents, "registered").map(Event::guestNs).orElse(null);
+        Integer errno = Guest.find(regEvents, "reg_failed").or(() -> Guest.find(regEvents, "error"))
+                .map(e -> ((Number) e.get("errno")).intValue()).orElse(null);
+        List<Event> pinEvents = regEvents;
+
+        // Registered: fire at registration + delay, to the nanosecond, in the guest. Refused or unknown:
+        // unbind at once, still timed, so the unpinned latency is measured too.
+        long at = registeredNs != null ? registeredNs + spec.unbindDelay().toNanos() : 0;
+        unbind.inject(g, at);
+
+        // Watch until the unbind has returned and the holder has released, or the grace after release ran out.
+        long hostDeadline = System.nanoTime() + spec.unbindDelay().plus(spec.hold()).plus(spec.grace())
+                .plus(Duration.ofSeconds(30)).toNanos();
+        Long releaseNs = null;
+        Long waitedUntil = null;
+        List<Event> unbindEvents = List.of();
+        while (System.nanoTime() < hostDeadline) {
+            pinEvents = pin.poll();
+            unbindEvents = unbind.poll();
+            releaseNs = Guest.find(pinEvents, "release_start").map(Event::guestNs).orElse(releaseNs);
+            waitedUntil = guestNow(g).orElse(waitedUntil);
+            boolean returned = Guest.find(unbindEvents, "write_end").isPresent();
+            boolean holderDone = pinOutcome != Outcome.OK || Guest.find(pinEvents, "released").isPresent();
+            if (returned && holderDone) {
+                break;
+            }
+            if (releaseNs != null && waitedUntil != null && waitedUntil - releaseNs > spec.grace().toNanos()) {
+                break; // released long enough ago: the unbind is hung
+            }
+            sleep(POLL);
+        }
+        unbind.heal();
+
+        Optional<Event> start = Guest.find(unbindEvents, "write_start");
+        Optional<Event> end = Guest.find(unbindEvents, "write_end");
+        return new PinnedUnbindObservation(pinOutcome, errno, registeredNs, releaseNs,
+                start.map(Event::guestNs).orElse(null), end.map(Event::guestNs).orElse(null),
+                end.map(e -> (Boolean) e.get("ok")).orElse(null),
+                end.map(e -> e.get("errno")).map(n -> ((Number) n).intValue()).orElse(null),
+                waitedUntil);
+    }
+
+    private static List<Event> awaitRegistration(PinWorkload pin) {
+        long deadline = System.nanoTime() + REGISTRATION_TIMEOUT.toNanos();
+        List<Event> events = pin.poll();
+        while (PinWorkload.registration(events).isEmpty() && System.nanoTime() < deadline) {
+            sleep(Duration.ofMillis(200));
+            events = pin.poll();
+        }
+        return events;
+    }
+
+    /** The PCI address of the device that publishes P2P memory (the NVMe CMB). */
+    private static String p2pDevice(Guest g) {
+        ExecResult r = g.exec(List.of("sh", "-c", "for d in /sys/bus/pci/devices/*/p2pmem; do [ -e \"$d\" ] && basename \"${d%/p2pmem}\"; done"),
+                Guest.COMMAND_TIMEOUT);
+        String first = r.stdout().lines().map(String::strip).filter(s -> !s.isEmpty()).findFirst().orElse(null);
+        if (!r.ok() || first == null) {
+            throw new InfraException("guest " + g.name() + ": no PCI device publishes p2pmem (is CONFIG_PCI_P2PDMA set"
+                    + " and the NVMe CMB configured?)");
+        }
+        return first;
+    }
+
+    private static String driverOf(Guest g, String bdf) {
+        ExecResult r = g.check(List.of("readlink", "/sys/bus/pci/devices/" + bdf + "/driver"));
+        String link = r.stdout().strip();
+        return link.substring(link.lastIndexOf('/') + 1);
+    }
+
+    private static Optional<Long> guestNow(Guest g) {
+        ExecResult r = g.exec(List.of("kfit-guest", "now"), Duration.ofSeconds(10));
+        if (!r.ok()) {
+            return Optional.empty();
+        }
+        java.util.regex.Matcher m = T_NS.matcher(r.stdout());
+        return m.find() ? Optional.of(Long.parseLong(m.group(1))) : Optional.empty();
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InfraException("interrupted", e);
+        }
+    }
+}

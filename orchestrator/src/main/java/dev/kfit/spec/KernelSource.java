@@ -1,0 +1,104 @@
+package dev.kfit.spec;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/** Where a kernel's source comes from. */
+public sealed interface KernelSource {
+    /** One line for logs and reports. */
+    String describe();
+
+    /** {@code debian:linux-source-6.12[=VERSION]}; a null version means the newest available. */
+    record DebianPackage(String packageName, String version) implements KernelSource {
+        static final Pattern NAME = Pattern.compile("linux-source-[0-9]+\\.[0-9]+");
+        // Debian policy: starts with a digit (or epoch digits), then alphanumerics and . + ~ - :
+        static final Pattern VERSION = Pattern.compile("[0-9][A-Za-z0-9.+~:-]*");
+
+        public DebianPackage {
+            Objects.requireNonNull(packageName, "packageName");
+        }
+
+        /** "6.12" for linux-source-6.12. */
+        public String series() {
+            return packageName.substring("linux-source-".length());
+        }
+
+        @Override
+        public String describe() {
+            return "Debian package " + packageName + (version == null ? " (newest)" : " version " + version);
+        }
+    }
+
+    /** {@code dir:PATH}: an unpacked kernel tree (has a top-level Makefile). */
+    record LocalTree(Path dir) implements KernelSource {
+        public LocalTree {
+            Objects.requireNonNull(dir, "dir");
+        }
+
+        @Override
+        public String describe() {
+            return "local tree " + dir;
+        }
+    }
+
+    /** {@code tar:PATH}: a kernel source tarball such as linux-6.12.tar.xz. */
+    record Tarball(Path file) implements KernelSource {
+        static final List<String> SUFFIXES = List.of(".tar", ".tar.gz", ".tar.xz", ".tgz");
+
+        public Tarball {
+            Objects.requireNonNull(file, "file");
+        }
+
+        @Override
+        public String describe() {
+            return "tarball " + file;
+        }
+    }
+
+    /** Parses and checks a {@code source:} value; relative paths are relative to {@code baseDir}. */
+    static KernelSource parse(String text, Path baseDir) {
+        int colon = text.indexOf(':');
+        String kind = colon < 0 ? "" : text.substring(0, colon);
+        String rest = colon < 0 ? "" : text.substring(colon + 1);
+        switch (kind) {
+            case "debian" -> {
+                int eq = rest.indexOf('=');
+                String name = eq < 0 ? rest : rest.substring(0, eq);
+                String version = eq < 0 ? null : rest.substring(eq + 1);
+                if (!DebianPackage.NAME.matcher(name).matches()) {
+                    throw new SpecProblem("Debian kernel source package must be linux-source-X.Y, got '" + name + "'");
+                }
+                if (version != null && !DebianPackage.VERSION.matcher(version).matches()) {
+                    throw new SpecProblem("malformed Debian version '" + version + "' in '" + text + "'");
+                }
+                return new DebianPackage(name, version);
+            }
+            case "dir" -> {
+                Path dir = SpecValues.resolve(baseDir, rest);
+                if (!Files.isDirectory(dir)) {
+                    throw new SpecProblem("kernel source directory not found: " + dir);
+                }
+                if (!Files.isRegularFile(dir.resolve("Makefile"))) {
+                    throw new SpecProblem("not a kernel source tree (no Makefile): " + dir);
+                }
+                return new LocalTree(dir);
+            }
+            case "tar" -> {
+                Path file = SpecValues.resolve(baseDir, rest);
+                String name = file.getFileName() == null ? "" : file.getFileName().toString();
+                if (Tarball.SUFFIXES.stream().noneMatch(name::endsWith)) {
+                    throw new SpecProblem("kernel tarball name must end in .tar, .tar.gz, .tar.xz or .tgz: " + file);
+                }
+                if (!Files.isRegularFile(file)) {
+                    throw new SpecProblem("kernel tarball not found: " + file);
+                }
+                return new Tarball(file);
+            }
+            default -> throw new SpecProblem("unknown kernel source '" + text
+                    + "' (expected debian:linux-source-X.Y, dir:PATH or tar:PATH)");
+        }
+    }
+}

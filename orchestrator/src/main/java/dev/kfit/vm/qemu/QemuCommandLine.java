@@ -1,0 +1,119 @@
+package dev.kfit.vm.qemu;
+
+import dev.kfit.error.BadInputException;
+
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The one place that knows QEMU's argv. Problems with the configuration are reported up front,
+ * before anything is started.
+ */
+public final class QemuCommandLine {
+    /** NVMe sits behind a PCIe root port so that it can be hot-unplugged later. */
+    static final String NVME_PORT = "rp-nvme";
+    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,30}");
+
+    private QemuCommandLine() {
+    }
+
+    public static List<String> build(QemuConfig c) {
+        validate(c);
+        List<String> a = new ArrayList<>();
+        a.add(c.qemuBinary());
+        add(a, "-name", "kfit-" + c.name() + ",debug-threads=on");
+        add(a, "-machine", "q35");
+        add(a, "-accel", c.accel().qemuName());
+        add(a, "-cpu", c.accel().cpuModel());
+        add(a, "-smp", Integer.toString(c.cpus()));
+        add(a, "-m", c.memoryMb() + "M");
+        a.addAll(List.of("-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"));
+        add(a, "-kernel", c.kernel().toString());
+        add(a, "-append", kernelCommandLine(c));
+        add(a, "-chardev", "file,id=console,path=" + c.consoleLog());
+        add(a, "-serial", "chardev:console");
+        add(a, "-qmp", "unix:" + c.qmpSocket() + ",server=on,wait=off");
+        // snapshot=on: writes go to a temporary overlay QEMU deletes itself, so no image is left behind.
+        add(a, "-drive", "file=" + c.rootImage() + ",format=raw,if=virtio,snapshot=on");
+        add(a, "-device", "virtio-rng-pci");
+        // User networking only carries the SSH forward; restrict=on keeps the guest off any other network.
+        add(a, "-netdev", "user,id=mgmt,restrict=on,hostfwd=tcp:127.0.0.1:" + c.sshHostPort() + "-:22");
+        add(a, "-device", "e1000,netdev=mgmt,mac=52:54:00:00:00:01");
+        for (QemuConfig.SocketLink l : c.links()) {
+            add(a, "-netdev", "socket,id=" + l.id() + "," + (l.listen() ? "listen" : "connect") + "=127.0.0.1:" + l.port());
+            add(a, "-device", "e1000,netdev=" + l.id() + ",mac=" + l.mac());
+        }
+        if (c.nvmeCmbMb() > 0) {
+            add(a, "-device", "pcie-root-port,id=" + NVME_PORT + ",chassis=1,slot=1");
+            // The namespace's contents do not matter: null-co reads zeros and needs no file.
+            add(a, "-drive", "if=none,id=nvme-disk,driver=null-co,size=64M,read-zeroes=on");
+            add(a, "-device", "nvme,id=nvme0,serial=kfit-" + c.name() + ",drive=nvme-disk,cmb_size_mb="
+                    + c.nvmeCmbMb() + ",bus=" + NVME_PORT);
+        }
+        return List.copyOf(a);
+    }
+
+    static String kernelCommandLine(QemuConfig c) {
+        List<String> k = new ArrayList<>(List.of(
+                "console=ttyS0,115200", "root=/dev/vda", "rw", "rootwait", "init=/sbin/init",
+                // A panic reboots, and -no-reboot turns that into QEMU exiting: a crash never looks like a hang.
+                "panic=1", "printk.time=1", "kfit.hostname=" + c.name()));
+        k.addAll(c.extraKernelArgs());
+        return String.join(" ", k);
+    }
+
+    private static void validate(QemuConfig c) {
+        List<String> problems = new ArrayList<>();
+        if (c.name() == null || !NAME.matcher(c.name()).matches()) {
+            problems.add("guest name '" + c.name() + "' must match " + NAME.pattern());
+        }
+        if (c.cpus() < 1 || c.cpus() > 64) {
+            problems.add("cpus must be 1..64, not " + c.cpus());
+        }
+        if (c.memoryMb() < 256) {
+            problems.add("memory must be at least 256 MiB, not " + c.memoryMb());
+        }
+        if (c.kernel() == null || !Files.isRegularFile(c.kernel())) {
+            problems.add("kernel image not found: " + c.kernel());
+        }
+        if (c.rootImage() == null || !Files.isRegularFile(c.rootImage())) {
+            problems.add("root image not found: " + c.rootImage());
+        }
+        if (c.consoleLog() == null || c.qmpSocket() == null) {
+            problems.add("console log and QMP socket paths are required");
+        } else if (c.qmpSocket().toString().length() > 100) {
+            problems.add("QMP socket path too long for a unix socket: " + c.qmpSocket());
+        }
+        if (c.sshHostPort() < 1 || c.sshHostPort() > 65535) {
+            problems.add("SSH host port out of range: " + c.sshHostPort());
+        }
+        if (c.nvmeCmbMb() < 0 || c.nvmeCmbMb() > 4096) {
+            problems.add("NVMe CMB size must be 0..4096 MiB, not " + c.nvmeCmbMb());
+        }
+        for (String arg : c.extraKernelArgs()) {
+            if (arg.isBlank() || arg.chars().anyMatch(Character::isWhitespace)) {
+                problems.add("kernel argument must be one word: '" + arg + "'");
+            }
+        }
+        for (QemuConfig.SocketLink l : c.links()) {
+            if (l.port() < 1 || l.port() > 65535) {
+                problems.add("link " + l.id() + ": port out of range: " + l.port());
+            }
+        }
+        for (String s : List.of(String.valueOf(c.consoleLog()), String.valueOf(c.rootImage()), String.valueOf(c.qmpSocket()))) {
+            if (s.contains(",")) {
+                problems.add("QEMU cannot take a path with a comma: " + s);
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new BadInputException("guest " + c.name() + ": " + String.join("; ", problems));
+        }
+    }
+
+    private static void add(List<String> argv, String option, String value) {
+        argv.add(option);
+        argv.add(value);
+    }
+}

@@ -1,0 +1,122 @@
+package dev.kfit.vm.qemu;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kfit.error.InfraException;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A QMP client on QEMU's unix socket. Every read is bounded: a wedged QEMU yields an error,
+ * never a stuck orchestrator. Asynchronous events seen while waiting are kept in {@link #events()}.
+ */
+public final class Qmp implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final SocketChannel channel;
+    private final Selector selector;
+    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+    private final List<JsonNode> events = new ArrayList<>();
+    private final Path socket;
+
+    private Qmp(Path socket, SocketChannel channel, Selector selector) {
+        this.socket = socket;
+        this.channel = channel;
+        this.selector = selector;
+    }
+
+    public static Qmp connect(Path socket, Duration timeout) {
+        try {
+            SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            ch.configureBlocking(false);
+            Selector sel = Selector.open();
+            ch.register(sel, SelectionKey.OP_READ);
+            Qmp q = new Qmp(socket, ch, sel);
+            q.readMessage(timeout); // greeting
+            q.execute("qmp_capabilities", Map.of(), timeout);
+            return q;
+        } catch (IOException e) {
+            throw new InfraException("QMP " + socket + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs a command and returns its "return" value; a QMP error becomes an InfraException. */
+    public synchronized JsonNode execute(String command, Map<String, ?> arguments, Duration timeout) {
+        ObjectNode req = JSON.createObjectNode().put("execute", command);
+        if (!arguments.isEmpty()) {
+            req.set("arguments", JSON.valueToTree(arguments));
+        }
+        try {
+            channel.write(ByteBuffer.wrap((JSON.writeValueAsString(req) + "\n").getBytes(StandardCharsets.UTF_8)));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                JsonNode msg = readMessage(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+                if (msg.has("event")) {
+                    events.add(msg);
+                } else if (msg.has("error")) {
+                    throw new InfraException("QMP " + command + " failed: " + msg.get("error"));
+                } else if (msg.has("return")) {
+                    return msg.get("return");
+                }
+            }
+        } catch (IOException e) {
+            throw new InfraException("QMP " + command + " on " + socket + ": " + e.getMessage(), e);
+        }
+    }
+
+    public synchronized List<JsonNode> events() {
+        return List.copyOf(events);
+    }
+
+    private JsonNode readMessage(Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ByteBuffer buf = ByteBuffer.allocate(8192);
+        while (true) {
+            byte[] bytes = pending.toByteArray();
+            for (int i = 0; i < bytes.length; i++) {
+                if (bytes[i] == '\n') {
+                    String line = new String(bytes, 0, i, StandardCharsets.UTF_8);
+                    pending.reset();
+                    pending.write(bytes, i + 1, bytes.length - i - 1);
+                    return JSON.readTree(line);
+                }
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new IOException("no answer within " + timeout.toMillis() + " ms");
+            }
+            selector.select(Math.max(1, left / 1_000_000));
+            selector.selectedKeys().clear();
+            buf.clear();
+            int n = channel.read(buf);
+            if (n < 0) {
+                throw new IOException("QEMU closed the QMP socket");
+            }
+            pending.write(buf.array(), 0, n);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            selector.close();
+            channel.close();
+        } catch (IOException ignored) {
+            // closing a dead socket
+        }
+    }
+}

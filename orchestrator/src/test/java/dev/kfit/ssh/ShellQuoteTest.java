@@ -1,0 +1,59 @@
+package dev.kfit.ssh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class ShellQuoteTest {
+    static final List<String> TRICKY = List.of(
+            "plain", "with space", "it's", "''", "\"double\"", "$HOME", "`id`", "$(id)", "a\nb", "",
+            "back\\slash", "*", "~", "#x", "a;b", "a|b", "tab\there", "ünïcode", "-n", "!bang", "%s", "{a,b}");
+
+    @Test
+    void plainWordsStayUnquoted() {
+        assertThat(ShellQuote.quote("/sys/kernel/debug/fail_page_alloc/probability")).isEqualTo(
+                "/sys/kernel/debug/fail_page_alloc/probability");
+        assertThat(ShellQuote.quote("user@host:1,2=3+4%5_6-7")).isEqualTo("user@host:1,2=3+4%5_6-7");
+    }
+
+    @Test
+    void everythingElseIsSingleQuoted() {
+        assertThat(ShellQuote.quote("")).isEqualTo("''");
+        assertThat(ShellQuote.quote("a b")).isEqualTo("'a b'");
+        assertThat(ShellQuote.quote("it's")).isEqualTo("'it'\\''s'");
+        assertThat(ShellQuote.quote("$HOME")).isEqualTo("'$HOME'");
+        assertThat(ShellQuote.quote("a\nb")).isEqualTo("'a\nb'");
+        assertThat(ShellQuote.join(List.of("echo", "a b", ""))).isEqualTo("echo 'a b' ''");
+    }
+
+    @Test
+    void realShellParsesJoinBackToArgv() throws Exception {
+        for (String sh : List.of("/bin/sh", "/bin/bash")) {
+            if (!Files.isExecutable(Path.of(sh))) {
+                continue;
+            }
+            List<String> argv = new ArrayList<>(List.of("printf", "%s\\0"));
+            argv.addAll(TRICKY);
+            // printf's format is itself a shell word here, so it goes through quoting too.
+            Process p = new ProcessBuilder(sh, "-c", ShellQuote.join(argv)).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor()).isZero();
+            assertThat(splitNul(out)).as(sh).containsExactlyElementsOf(TRICKY);
+        }
+        assumeTrue(Files.isExecutable(Path.of("/bin/sh")), "no /bin/sh");
+    }
+
+    static List<String> splitNul(String s) {
+        List<String> parts = new ArrayList<>(Arrays.asList(s.split("\0", -1)));
+        parts.remove(parts.size() - 1); // after the last terminator
+        return parts;
+    }
+}
