@@ -18,7 +18,8 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Event(long hostMs, String source, String process, String type, Long guestNs, Map<String, Object> data) {
     public Event {
-        data = data == null ? Map.of() : Map.copyOf(data);
+        // Guest events may carry nulls and their key order is worth keeping.
+        data = data == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(data));
     }
 
     public Object get(String key) {

@@ -13,7 +13,13 @@ public interface Host extends AutoCloseable {
     /** Starts a long-lived process (a guest); it dies with kfit, also on Ctrl-C. */
     HostProcess start(Command command);
 
-    /** Stops every process this host started and that is still running. */
+    /**
+     * A new private (0700) directory for sockets and other short-lived files; removed by {@link #close},
+     * which also runs on Ctrl-C.
+     */
+    java.nio.file.Path privateDir();
+
+    /** Stops every process this host started and that is still running, and removes its private dirs. */
     @Override
     void close();
 }

@@ -7,6 +7,7 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,11 +18,51 @@ import java.util.concurrent.TimeUnit;
 /** The machine kfit runs on. Long-lived processes die with kfit (pdeathsig and a shutdown hook). */
 public final class LocalHost implements Host {
     private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
+    private static final Path TMP = Path.of(System.getProperty("java.io.tmpdir"));
+    private static final String PREFIX = "kfit-" + ProcessHandle.current().pid() + "-";
     private final Set<LocalProcess> started = ConcurrentHashMap.newKeySet();
+    private final Set<Path> privateDirs = ConcurrentHashMap.newKeySet();
     private final Thread shutdownHook = new Thread(this::close, "kfit-localhost-reaper");
 
     public LocalHost() {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+        removeOrphanedDirs();
+    }
+
+    @Override
+    public Path privateDir() {
+        try {
+            Path d = Files.createTempDirectory(TMP, PREFIX,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            privateDirs.add(d);
+            return d;
+        } catch (IOException e) {
+            throw new InfraException("cannot create a private directory in " + TMP + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Directories of kfit processes that died without cleaning up (kill -9): their pid is gone. */
+    private static void removeOrphanedDirs() {
+        try (var s = Files.list(TMP)) {
+            for (Path d : s.filter(p -> p.getFileName().toString().matches("kfit-\\d+-.*")).toList()) {
+                long pid = Long.parseLong(d.getFileName().toString().split("-")[1]);
+                if (ProcessHandle.of(pid).isEmpty()) {
+                    deleteTree(d);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // best effort: a leftover socket directory harms nothing
+        }
+    }
+
+    private static void deleteTree(Path d) {
+        try (var walk = Files.walk(d)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException ignored) {
+            // best effort
+        }
     }
 
     @Override
@@ -95,6 +136,10 @@ public final class LocalHost implements Host {
     public void close() {
         for (LocalProcess p : List.copyOf(started)) {
             p.stop(Duration.ofSeconds(3));
+        }
+        for (Path d : List.copyOf(privateDirs)) {
+            deleteTree(d);
+            privateDirs.remove(d);
         }
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);

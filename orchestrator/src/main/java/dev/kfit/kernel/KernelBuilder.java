@@ -38,6 +38,8 @@ public final class KernelBuilder {
     private static final Pattern HUNK_FAILED = Pattern.compile("Hunk #(\\d+) FAILED at (\\d+)");
     private static final Pattern PATCHING = Pattern.compile("^(?:patching|checking) file (\\S+)", Pattern.MULTILINE);
 
+    /** patch's messages are parsed: keep them untranslated. */
+    private static final Map<String, String> C_LOCALE = Map.of("LC_ALL", "C");
     private final Host host;
     private final Cache cache;
     private final List<Path> builtinFragments;
@@ -138,7 +140,7 @@ public final class KernelBuilder {
 
     private void applyPatch(Path tree, Path patch, SourceArchive source, String base, Path log) {
         Command dry = Command.of(Duration.ofMinutes(2), "patch", "-p1", "--forward", "--batch", "--dry-run",
-                "-i", patch.toString()).in(tree);
+                "-i", patch.toString()).in(tree).withEnv(C_LOCALE);
         CommandResult r = host.run(dry);
         appendLog(log, "$ " + dry.display() + "\n" + r.output());
         if (!r.ok()) {
@@ -146,7 +148,7 @@ public final class KernelBuilder {
                     + " (" + source.version() + "): " + describeFailure(r.output()));
         }
         CommandResult real = host.run(Command.of(Duration.ofMinutes(2), "patch", "-p1", "--forward", "--batch",
-                "-i", patch.toString()).in(tree).loggingTo(log));
+                "-i", patch.toString()).in(tree).withEnv(C_LOCALE).loggingTo(log));
         if (!real.ok()) {
             throw new CommandFailedException("applying " + patch, real);
         }

@@ -612,7 +612,7 @@ public final class ConsoleParser {
     }
 
     /** Kernel threads carry their CPU in the comm ("kworker/u8:1", "ksoftirqd/0"): keep the name. */
-    static String normaliseComm(String comm) {
+    private static String normaliseComm(String comm) {
         String c = comm.strip();
         int slash = c.indexOf('/');
         if (slash > 0 && c.substring(slash).chars().anyMatch(Character::isDigit)) {
@@ -630,7 +630,7 @@ public final class ConsoleParser {
     }
 
     /** Removes what differs between runs from free text: numbers, addresses, pids, CPUs, durations. */
-    static String normaliseText(String text) {
+    private static String normaliseText(String text) {
         String s = text;
         s = s.replaceAll("\\([^()]*\\d[^()]*\\)", " ");                  // (0,0), (error -2)
         s = s.replaceAll("\\S+=\\S*\\d\\S*", " ");                        // exitcode=0x00000009
@@ -639,7 +639,7 @@ public final class ConsoleParser {
         s = s.replaceAll("\\b(?=[0-9a-fA-F]*\\d)[0-9a-fA-F]{8,}\\b", " "); // bare addresses
         s = s.replaceAll("[:/]\\d+\\b", "");                             // file:line, comm/pid
         s = s.replaceAll("(?<![\\w.])[-+]?\\d+(?:\\.\\d+)?(?:s|ms|us|ns)?\\b", " "); // 22s, counts
-        s = s.replaceAll("\\s+", " ").strip();
+        s = s.replaceAll("\\s+", " ").replaceAll(" ([.,;!?])", "$1").strip();
         return s.replaceAll("[\\s,:;=-]+$", "");
     }
 }

@@ -27,7 +27,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -75,7 +74,7 @@ public final class CellRunner {
         }
         try (History history = new History(dir.resolve("history.jsonl"))) {
             try {
-                privateDir = Files.createTempDirectory("kfit-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                privateDir = host.privateDir();
                 QemuConfig cfg = new QemuConfig("qemu-system-x86_64", "target", accel, guestSpec.cpus(), guestSpec.memoryMb(),
                         kernel.bzImage(), image.rootfs(), List.of(), console, privateDir.resolve("qmp.sock"), freePort(),
                         guestSpec.cmbMb(), List.of());

@@ -125,6 +125,7 @@ public final class SshSession implements AutoCloseable {
         Objects.requireNonNull(stillAlive, "stillAlive");
         requirePositive(overall);
         requirePositive(perAttempt);
+        loadIdentity(target); // a key that cannot load will not load on a later attempt either: fail now
         long start = System.nanoTime();
         long deadline = start + overall.toNanos();
         SshException last = null;

@@ -15,6 +15,7 @@ public final class QemuCommandLine {
     /** NVMe sits behind a PCIe root port so that it can be hot-unplugged later. */
     static final String NVME_PORT = "rp-nvme";
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,30}");
+    private static final Pattern MAC = Pattern.compile("([0-9a-f]{2}:){5}[0-9a-f]{2}");
 
     private QemuCommandLine() {
     }
@@ -98,6 +99,13 @@ public final class QemuCommandLine {
             }
         }
         for (QemuConfig.SocketLink l : c.links()) {
+            // Both are pasted into comma-separated QEMU options: a stray comma could add options.
+            if (l.id() == null || !NAME.matcher(l.id()).matches()) {
+                problems.add("link id '" + l.id() + "' must match " + NAME.pattern());
+            }
+            if (l.mac() == null || !MAC.matcher(l.mac()).matches()) {
+                problems.add("link " + l.id() + ": MAC '" + l.mac() + "' must look like 52:54:00:12:34:56");
+            }
             if (l.port() < 1 || l.port() > 65535) {
                 problems.add("link " + l.id() + ": port out of range: " + l.port());
             }

@@ -1,0 +1,54 @@
+package dev.kfit.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TableTest {
+    private final String table = Table.render(Cells.results(Cells.blocked(), Cells.refused(), Cells.infra()));
+    private final List<String> lines = table.lines().toList();
+
+    @Test
+    void oneRowPerCellUnderTheHeader() {
+        assertThat(lines.get(0)).startsWith("KERNEL").contains("VERDICT");
+        assertThat(lines.get(1)).contains("BLOCKED_UNTIL_RELEASE");
+        assertThat(lines.get(2)).contains("PIN_REFUSED");
+        assertThat(lines.get(3)).contains("INFRA_ERROR");
+        // Then a blank line before the error notes.
+        assertThat(lines.get(4)).isEmpty();
+    }
+
+    @Test
+    void columnsAreAligned() {
+        int col = lines.get(0).indexOf("VERDICT");
+        assertThat(lines.get(1).indexOf("BLOCKED_UNTIL_RELEASE")).isEqualTo(col);
+        assertThat(lines.get(2).indexOf("PIN_REFUSED")).isEqualTo(col);
+        assertThat(lines.get(3).indexOf("INFRA_ERROR")).isEqualTo(col);
+    }
+
+    @Test
+    void refusedPinShowsItsErrno() {
+        assertThat(lines.get(2)).contains("errno 14");
+        assertThat(lines.get(1)).doesNotContain("errno");
+    }
+
+    @Test
+    void longUnbindInSecondsShortInMilliseconds() {
+        assertThat(lines.get(1)).contains("17.05 s").contains("50 ms");
+        assertThat(lines.get(2)).contains("120 ms");
+    }
+
+    @Test
+    void splatsColumnNamesTheFirstSplat() {
+        assertThat(lines.get(1)).endsWith("1: HUNG_TASK INFO: task tee blocked for more than N seconds");
+    }
+
+    @Test
+    void infraErrorFirstLineIsShownBelowTheTable() {
+        assertThat(lines.subList(5, lines.size()))
+                .containsExactly("k66-pinned-unbind-r1: SshException: connection refused by 127.0.0.1:40022");
+        // The stack trace stays in results.json, not on the terminal.
+        assertThat(table).doesNotContain("dev.kfit.ssh.SshSession.connect");
+    }
+}

@@ -1,0 +1,81 @@
+package dev.kfit.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the ./kfit launcher as a user would, bounded, and reads what it wrote. */
+final class Kfit {
+    static final Path ROOT = Path.of(System.getProperty("kfit.root", "..")).toAbsolutePath().normalize();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    record Result(int exit, String stdout, String stderr, Duration elapsed) {
+        @Override
+        public String toString() {
+            return "exit " + exit + " after " + elapsed.toSeconds() + " s\n--- stdout ---\n" + stdout + "\n--- stderr ---\n" + stderr;
+        }
+    }
+
+    private Kfit() {
+    }
+
+    static Result run(Duration timeout, String... args) throws IOException, InterruptedException {
+        List<String> argv = new ArrayList<>(List.of(ROOT.resolve("kfit").toString()));
+        argv.addAll(List.of(args));
+        Path out = Files.createTempFile("kfit-e2e-", ".out");
+        Path err = Files.createTempFile("kfit-e2e-", ".err");
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(argv).directory(ROOT.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        try {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroy);
+                p.destroy();
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                }
+                throw new AssertionError("kfit " + String.join(" ", args) + " did not finish within " + timeout
+                        + "\n" + Files.readString(err));
+            }
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
+            return new Result(p.exitValue(), Files.readString(out), Files.readString(err), elapsed);
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    static JsonNode results(Path runDir) throws IOException {
+        return JSON.readTree(runDir.resolve("results.json").toFile());
+    }
+
+    static JsonNode cell(JsonNode results, String kernel) {
+        for (JsonNode c : results.get("cells")) {
+            if (c.get("kernel").asText().equals(kernel)) {
+                return c;
+            }
+        }
+        throw new AssertionError("no cell for kernel " + kernel + " in " + results);
+    }
+
+    /** A fresh run directory under tests/target, so runs of the suite do not mix. */
+    static Path runDir(String name) throws IOException {
+        Path dir = ROOT.resolve("tests/target/e2e-runs").resolve(name);
+        if (Files.exists(dir)) {
+            try (var walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        return dir;
+    }
+}

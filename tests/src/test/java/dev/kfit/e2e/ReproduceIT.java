@@ -1,0 +1,83 @@
+package dev.kfit.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The first thing a user runs: ./kfit reproduce builds Debian's 6.12 with and without the P2PDMA
+ * series, boots both in QEMU and judges the unbind. Real kernels, real QEMU, real rdma-core.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ReproduceIT {
+    /** examples/reproduce.yaml: hold 20 s, unbind 3 s after the registration. */
+    static final double EXPECTED_BLOCK_MS = 17_000;
+
+    @Test
+    @Order(1)
+    void reproduceShowsTheUnbindBlockedByTheLongTermPin() throws Exception {
+        Path run = Kfit.runDir("reproduce-6.12");
+        Kfit.Result r = Kfit.run(Duration.ofMinutes(60), "reproduce", "--out", run.toString());
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertReproduced(run, r, "6.12", "6.12-series", "6.12.");
+    }
+
+    @Test
+    @Order(2)
+    void secondRunIsServedFromTheCaches() throws Exception {
+        Path run = Kfit.runDir("reproduce-6.12-cached");
+        Kfit.Result r = Kfit.run(Duration.ofMinutes(10), "reproduce", "--out", run.toString());
+        assertThat(r.exit()).as(r.toString()).isZero();
+        JsonNode results = Kfit.results(run);
+        for (JsonNode k : results.get("run").get("kernels")) {
+            assertThat(k.get("cached").asBoolean()).as("kernel %s rebuilt\n%s", k.get("label"), r).isTrue();
+        }
+        assertThat(results.get("run").get("guest_image").asText()).endsWith("(cached)");
+        assertThat(r.stderr()).doesNotContain("building from").doesNotContain("guest image: building");
+        assertReproduced(run, r, "6.12", "6.12-series", "6.12.");
+        System.out.printf("kfit e2e: cached reproduce took %d s%n", r.elapsed().toSeconds());
+        assertThat(r.elapsed()).as("a cached rerun should take well under two minutes").isLessThan(Duration.ofMinutes(2));
+    }
+
+    static void assertReproduced(Path run, Kfit.Result r, String plain, String series, String versionPrefix) throws Exception {
+        JsonNode results = Kfit.results(run);
+        assertThat(r.stdout()).contains("PIN_REFUSED").contains("BLOCKED_UNTIL_RELEASE");
+
+        JsonNode unpatched = Kfit.cell(results, plain);
+        assertThat(unpatched.get("verdict").asText()).as(unpatched.toPrettyString()).isEqualTo("PIN_REFUSED");
+        assertThat(unpatched.get("kernel_version").asText()).startsWith(versionPrefix);
+        assertThat(unpatched.get("pin").get("ok").asBoolean()).isFalse();
+        assertThat(unpatched.get("pin").get("errno").asInt()).as("EFAULT from ibv_reg_mr").isEqualTo(14);
+        assertThat(unpatched.get("unbind_ms").asDouble()).as("unbind with nothing pinned").isLessThan(1000);
+        assertThat(unpatched.get("patches")).isEmpty();
+
+        JsonNode patched = Kfit.cell(results, series);
+        assertThat(patched.get("verdict").asText()).as(patched.toPrettyString()).isEqualTo("BLOCKED_UNTIL_RELEASE");
+        assertThat(patched.get("pin").get("ok").asBoolean()).isTrue();
+        assertThat(patched.get("unbind_ms").asDouble()).isCloseTo(EXPECTED_BLOCK_MS, org.assertj.core.data.Offset.offset(500.0));
+        assertThat(patched.get("blocked_after_release_ms").asDouble()).isBetween(0.0, 1000.0);
+        assertThat(patched.get("patches")).hasSize(5);
+        JsonNode hung = null;
+        for (JsonNode s : patched.get("splats")) {
+            if (s.get("type").asText().equals("HUNG_TASK")) {
+                hung = s;
+            }
+        }
+        assertThat(hung).as("a HUNG_TASK splat in %s", patched.get("splats")).isNotNull();
+        assertThat(hung.get("title").asText()).contains("state D");
+        assertThat(hung.get("excerpt").asText()).contains("memunmap_pages");
+        Path console = run.resolve(patched.get("console").asText());
+        assertThat(Files.readString(console)).contains("blocked for more than").contains("memunmap_pages");
+        assertThat(run.resolve(patched.get("history").asText())).isRegularFile();
+        assertThat(run.resolve("spec.yaml")).isRegularFile();
+        assertThat(run.resolve("builds").resolve(series + ".log")).isRegularFile();
+    }
+}
