@@ -14,12 +14,30 @@
  *       (a sysfs attribute such as a driver's unbind) and time the write.
  *   kfit-guest now
  *       print the current CLOCK_MONOTONIC time.
+ *   kfit-guest serve --file PATH [--size BYTES] [--port N] [--device NAME]
+ *                    [--gid-index N] [--hold SECONDS]
+ *       like pin, but also create an RC QP, accept one peer on TCP port N
+ *       (default 18515), exchange QP and buffer info with it, move the QP to
+ *       RTS, so that the peer can RDMA WRITE/READ the pinned buffer; hold
+ *       (counted from the registration) or until SIGTERM/SIGINT/SIGUSR1,
+ *       then deregister.
+ *   kfit-guest rdma-writer --server HOST [--port N] [--device NAME]
+ *                    [--gid-index N] [--size BYTES] [--duration SECONDS]
+ *                    [--interval-ms N] [--op write|read]
+ *       connect to a serve instance and post one RDMA WRITE (or READ) at a
+ *       time to its buffer for SECONDS; one "wc" event per completion, a
+ *       "tick" every second, a "summary" at the end.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <infiniband/verbs.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -27,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -244,16 +263,1034 @@ static int cmd_write(int argc, char **argv)
 	return err ? 1 : 0;
 }
 
+/* ---------------------------------------------------------------------------
+ * RC QP between two guests: serve (the pin holder) and rdma-writer (the user).
+ * ------------------------------------------------------------------------- */
+
+#define RC_DEFAULT_PORT 18515
+#define RC_IB_PORT 1
+#define RC_SQ_DEPTH 64
+#define RC_EXCHANGE_MS 60000
+#define RC_WC_TIMEOUT_NS (5ull * 1000000000ull)
+
+/* What each side tells the other over TCP, as one text line. */
+struct rc_info {
+	uint32_t qpn, psn;
+	union ibv_gid gid;
+	int mtu; /* enum ibv_mtu */
+	uint64_t addr;
+	uint32_t rkey;
+	uint64_t size;
+};
+
+struct rc_ctx {
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	struct ibv_cq *cq;
+	struct ibv_qp *qp;
+	int gid_index;
+	union ibv_gid gid;
+	enum ibv_mtu mtu;
+};
+
+static const char *wc_status_name(enum ibv_wc_status s)
+{
+	static const char *const names[] = {
+		"IBV_WC_SUCCESS", "IBV_WC_LOC_LEN_ERR", "IBV_WC_LOC_QP_OP_ERR",
+		"IBV_WC_LOC_EEC_OP_ERR", "IBV_WC_LOC_PROT_ERR", "IBV_WC_WR_FLUSH_ERR",
+		"IBV_WC_MW_BIND_ERR", "IBV_WC_BAD_RESP_ERR", "IBV_WC_LOC_ACCESS_ERR",
+		"IBV_WC_REM_INV_REQ_ERR", "IBV_WC_REM_ACCESS_ERR", "IBV_WC_REM_OP_ERR",
+		"IBV_WC_RETRY_EXC_ERR", "IBV_WC_RNR_RETRY_EXC_ERR", "IBV_WC_LOC_RDD_VIOL_ERR",
+		"IBV_WC_REM_INV_RD_REQ_ERR", "IBV_WC_REM_ABORT_ERR", "IBV_WC_INV_EECN_ERR",
+		"IBV_WC_INV_EEC_STATE_ERR", "IBV_WC_FATAL_ERR", "IBV_WC_RESP_TIMEOUT_ERR",
+		"IBV_WC_GENERAL_ERR", "IBV_WC_TM_ERR", "IBV_WC_TM_RNDV_INCOMPLETE",
+	};
+	if ((unsigned)s < sizeof(names) / sizeof(names[0]))
+		return names[s];
+	return "IBV_WC_UNKNOWN";
+}
+
+static const char *qp_state_name(enum ibv_qp_state s)
+{
+	static const char *const names[] = {
+		"IBV_QPS_RESET", "IBV_QPS_INIT", "IBV_QPS_RTR", "IBV_QPS_RTS",
+		"IBV_QPS_SQD", "IBV_QPS_SQE", "IBV_QPS_ERR",
+	};
+	if ((unsigned)s < sizeof(names) / sizeof(names[0]))
+		return names[s];
+	return "IBV_QPS_UNKNOWN";
+}
+
+static void gid_to_str(const union ibv_gid *gid, char *out, size_t len)
+{
+	struct in6_addr a;
+	memcpy(&a, gid->raw, sizeof(a));
+	if (!inet_ntop(AF_INET6, &a, out, len))
+		snprintf(out, len, "?");
+}
+
+static int gid_is_zero(const union ibv_gid *gid)
+{
+	for (int i = 0; i < 16; i++)
+		if (gid->raw[i])
+			return 0;
+	return 1;
+}
+
+/* Reads the first line of a small sysfs file; 0 on success. */
+static int read_sysfs_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(buf, (int)len, f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+/*
+ * The GID index to use: the first RoCE v2 GID that holds an IPv4-mapped
+ * address (::ffff:a.b.c.d), else 1, else 0.  "how" says which rule chose it.
+ */
+static int pick_gid_index(struct ibv_context *ctx, int tbl_len, const char **how)
+{
+	const char *dev = ibv_get_device_name(ctx->device);
+	char path[256], type[64], gid[64];
+
+	for (int i = 0; i < tbl_len && i < 1024; i++) {
+		snprintf(path, sizeof(path), "/sys/class/infiniband/%s/ports/%d/gid_attrs/types/%d",
+			 dev, RC_IB_PORT, i);
+		if (read_sysfs_line(path, type, sizeof(type)) || strcmp(type, "RoCE v2") != 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/infiniband/%s/ports/%d/gids/%d", dev,
+			 RC_IB_PORT, i);
+		if (read_sysfs_line(path, gid, sizeof(gid)))
+			continue;
+		if (strncmp(gid, "0000:0000:0000:0000:0000:ffff:", 30) == 0) {
+			*how = "roce_v2_ipv4";
+			return i;
+		}
+	}
+	for (int i = 1; i >= 0; i--) {
+		union ibv_gid g;
+		if (i < tbl_len && ibv_query_gid(ctx, RC_IB_PORT, i, &g) == 0 && !gid_is_zero(&g)) {
+			*how = "fallback";
+			return i;
+		}
+	}
+	*how = "fallback";
+	return 0;
+}
+
+/* Opens the device and makes PD, CQ and an RC QP in RESET; fills rc. */
+static int rc_open(struct rc_ctx *rc, const char *device, int gid_index)
+{
+	char b1[128], b2[64];
+	const char *how = "given";
+	struct ibv_port_attr pa;
+
+	memset(rc, 0, sizeof(*rc));
+	errno = 0;
+	rc->ctx = open_device(device);
+	if (!rc->ctx) {
+		fail("open_device", errno ? errno : ENODEV);
+		return -1;
+	}
+	if (ibv_query_port(rc->ctx, RC_IB_PORT, &pa)) {
+		fail("query_port", errno ? errno : EIO);
+		return -1;
+	}
+	rc->mtu = pa.active_mtu;
+	if (gid_index < 0)
+		gid_index = pick_gid_index(rc->ctx, pa.gid_tbl_len, &how);
+	rc->gid_index = gid_index;
+	if (ibv_query_gid(rc->ctx, RC_IB_PORT, gid_index, &rc->gid)) {
+		fail("query_gid", errno ? errno : EINVAL);
+		return -1;
+	}
+	gid_to_str(&rc->gid, b2, sizeof(b2));
+	event("device", "\"device\":\"%s\",\"port_state\":\"%s\",\"active_mtu\":%d,\"gid_index\":%d,"
+	      "\"gid_choice\":\"%s\",\"gid\":\"%s\"",
+	      js(ibv_get_device_name(rc->ctx->device), b1, sizeof(b1)),
+	      ibv_port_state_str(pa.state), 128 << pa.active_mtu, gid_index, how, b2);
+	/* Async events are drained without blocking (see drain_async). */
+	int fl = fcntl(rc->ctx->async_fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(rc->ctx->async_fd, F_SETFL, fl | O_NONBLOCK);
+	rc->pd = ibv_alloc_pd(rc->ctx);
+	if (!rc->pd) {
+		fail("alloc_pd", errno);
+		return -1;
+	}
+	return 0;
+}
+
+static int rc_create_qp(struct rc_ctx *rc)
+{
+	rc->cq = ibv_create_cq(rc->ctx, RC_SQ_DEPTH * 2, NULL, NULL, 0);
+	if (!rc->cq) {
+		fail("create_cq", errno);
+		return -1;
+	}
+	struct ibv_qp_init_attr ia = {
+		.send_cq = rc->cq,
+		.recv_cq = rc->cq,
+		.cap = { .max_send_wr = RC_SQ_DEPTH, .max_recv_wr = 1, .max_send_sge = 1,
+			 .max_recv_sge = 1 },
+		.qp_type = IBV_QPT_RC,
+		.sq_sig_all = 1,
+	};
+	rc->qp = ibv_create_qp(rc->pd, &ia);
+	if (!rc->qp) {
+		fail("create_qp", errno);
+		return -1;
+	}
+	struct ibv_qp_attr a = {
+		.qp_state = IBV_QPS_INIT,
+		.pkey_index = 0,
+		.port_num = RC_IB_PORT,
+		.qp_access_flags = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+				   IBV_ACCESS_REMOTE_READ,
+	};
+	int err = ibv_modify_qp(rc->qp, &a,
+				IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT | IBV_QP_ACCESS_FLAGS);
+	if (err) {
+		fail("qp_init", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int rc_connect_qp(struct rc_ctx *rc, const struct rc_info *me, const struct rc_info *peer)
+{
+	struct ibv_qp_attr a = {
+		.qp_state = IBV_QPS_RTR,
+		.path_mtu = (enum ibv_mtu)(peer->mtu < (int)rc->mtu ? peer->mtu : (int)rc->mtu),
+		.dest_qp_num = peer->qpn,
+		.rq_psn = peer->psn,
+		.max_dest_rd_atomic = 4,
+		.min_rnr_timer = 12,
+		.ah_attr = {
+			.is_global = 1,
+			.grh = { .dgid = peer->gid, .sgid_index = (uint8_t)rc->gid_index,
+				 .hop_limit = 64 },
+			.sl = 0,
+			.src_path_bits = 0,
+			.port_num = RC_IB_PORT,
+		},
+	};
+	int err = ibv_modify_qp(rc->qp, &a,
+				IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
+				IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER);
+	if (err) {
+		fail("qp_rtr", err);
+		return -1;
+	}
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IBV_QPS_RTS;
+	a.timeout = 16;	/* 4.096 us * 2^16 = 268 ms per try */
+	a.retry_cnt = 7;
+	a.rnr_retry = 7;
+	a.sq_psn = me->psn;
+	a.max_rd_atomic = 4;
+	err = ibv_modify_qp(rc->qp, &a,
+			    IBV_QP_STATE | IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
+			    IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC);
+	if (err) {
+		fail("qp_rts", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void rc_close(struct rc_ctx *rc)
+{
+	if (rc->qp)
+		ibv_destroy_qp(rc->qp);
+	if (rc->cq)
+		ibv_destroy_cq(rc->cq);
+	if (rc->pd)
+		ibv_dealloc_pd(rc->pd);
+	if (rc->ctx)
+		ibv_close_device(rc->ctx);
+	memset(rc, 0, sizeof(*rc));
+}
+
+/* Prints (and acks) pending asynchronous events, never blocking. */
+static void drain_async(struct rc_ctx *rc)
+{
+	struct ibv_async_event ae;
+	while (rc->ctx && ibv_get_async_event(rc->ctx, &ae) == 0) {
+		event("async_event", "\"type\":\"%s\",\"code\":%d",
+		      ibv_event_type_str(ae.event_type), (int)ae.event_type);
+		ibv_ack_async_event(&ae);
+	}
+}
+
+static int qp_state_now(struct rc_ctx *rc, enum ibv_qp_state *st)
+{
+	struct ibv_qp_attr a;
+	struct ibv_qp_init_attr ia;
+	int err = ibv_query_qp(rc->qp, &a, IBV_QP_STATE, &ia);
+	if (err)
+		return err;
+	*st = a.qp_state;
+	return 0;
+}
+
+static void print_qp_state(struct rc_ctx *rc)
+{
+	enum ibv_qp_state st;
+	int err = qp_state_now(rc, &st);
+	if (err)
+		fail("query_qp", err);
+	else
+		event("qp_state", "\"state\":\"%s\",\"code\":%d", qp_state_name(st), (int)st);
+}
+
+static int ms_left(uint64_t deadline)
+{
+	uint64_t t = now_ns();
+	if (t >= deadline)
+		return 0;
+	uint64_t ms = (deadline - t + 999999) / 1000000;
+	return ms > 1000000 ? 1000000 : (int)ms;
+}
+
+/* Sends all of buf; every wait bounded by deadline. 0 or an errno. */
+static int send_all(int fd, const char *buf, size_t len, uint64_t deadline)
+{
+	while (len) {
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		int ms = ms_left(deadline);
+		if (ms == 0)
+			return ETIMEDOUT;
+		int r = poll(&p, 1, ms);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		if (r == 0)
+			return ETIMEDOUT;
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Reads one '\n'-terminated line (byte by byte: the messages are tiny). */
+static int recv_line(int fd, char *buf, size_t len, uint64_t deadline)
+{
+	size_t o = 0;
+	for (;;) {
+		if (release_signal)
+			return EINTR;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int ms = ms_left(deadline);
+		if (ms == 0)
+			return ETIMEDOUT;
+		int r = poll(&p, 1, ms > 200 ? 200 : ms);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		if (r == 0)
+			continue;
+		char ch;
+		ssize_t n = recv(fd, &ch, 1, MSG_DONTWAIT);
+		if (n == 0)
+			return ECONNRESET;
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return errno;
+		}
+		if (ch == '\n') {
+			buf[o] = 0;
+			return 0;
+		}
+		if (o + 1 >= len)
+			return EMSGSIZE;
+		buf[o++] = ch;
+	}
+}
+
+static void format_info(const struct rc_info *in, char *out, size_t len)
+{
+	char hex[33];
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", in->gid.raw[i]);
+	snprintf(out, len, "KFIT1 %u %u %s %d %llx %u %llu\n", in->qpn, in->psn, hex, in->mtu,
+		 (unsigned long long)in->addr, in->rkey, (unsigned long long)in->size);
+}
+
+static int parse_info(const char *line, struct rc_info *out)
+{
+	char hex[40];
+	unsigned long long addr, size;
+	memset(out, 0, sizeof(*out));
+	if (sscanf(line, "KFIT1 %u %u %39s %d %llx %u %llu", &out->qpn, &out->psn, hex, &out->mtu,
+		   &addr, &out->rkey, &size) != 7 || strlen(hex) != 32)
+		return EPROTO;
+	for (int i = 0; i < 16; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return EPROTO;
+		out->gid.raw[i] = (uint8_t)v;
+	}
+	if (out->mtu < IBV_MTU_256 || out->mtu > IBV_MTU_4096)
+		return EPROTO;
+	out->addr = addr;
+	out->size = size;
+	return 0;
+}
+
+/*
+ * Sends our info, reads the peer's, and (after the caller's QP transition,
+ * see rc_sync) both sides say "READY" so that nobody posts before the
+ * other's QP is in RTR.
+ */
+static int rc_exchange(int fd, const struct rc_info *me, struct rc_info *peer)
+{
+	char line[256];
+	uint64_t deadline = now_ns() + (uint64_t)RC_EXCHANGE_MS * 1000000ull;
+	int err;
+
+	format_info(me, line, sizeof(line));
+	if ((err = send_all(fd, line, strlen(line), deadline))) {
+		fail("exchange_send", err);
+		return -1;
+	}
+	if ((err = recv_line(fd, line, sizeof(line), deadline))) {
+		fail("exchange_recv", err);
+		return -1;
+	}
+	if ((err = parse_info(line, peer))) {
+		fail("exchange_parse", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int rc_sync(int fd)
+{
+	char line[64];
+	uint64_t deadline = now_ns() + (uint64_t)RC_EXCHANGE_MS * 1000000ull;
+	int err;
+	if ((err = send_all(fd, "READY\n", 6, deadline))) {
+		fail("sync_send", err);
+		return -1;
+	}
+	if ((err = recv_line(fd, line, sizeof(line), deadline))) {
+		fail("sync_recv", err);
+		return -1;
+	}
+	if (strcmp(line, "READY") != 0) {
+		fail("sync_parse", EPROTO);
+		return -1;
+	}
+	return 0;
+}
+
+static void install_signals(int with_usr1)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (with_usr1)
+		sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static uint32_t random_psn(void)
+{
+	return (uint32_t)((now_ns() ^ ((uint64_t)getpid() << 16)) & 0xffffff);
+}
+
+static int listen_any(int port)
+{
+	int one = 1, zero = 0;
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(port),
+					   .sin6_addr = IN6ADDR_ANY_INIT };
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+		if (bind(fd, (struct sockaddr *)&a6, sizeof(a6)) == 0 && listen(fd, 1) == 0)
+			return fd;
+		close(fd);
+	}
+	/* No IPv6 in this kernel: IPv4 only. */
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(port),
+				  .sin_addr = { htonl(INADDR_ANY) } };
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&a4, sizeof(a4)) || listen(fd, 1)) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static void addr_str(const struct sockaddr *sa, socklen_t len, char *host, size_t hlen, int *port)
+{
+	char serv[16];
+	if (getnameinfo(sa, len, host, hlen, serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV)) {
+		snprintf(host, hlen, "?");
+		*port = 0;
+		return;
+	}
+	*port = atoi(serv);
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	const char *file = NULL, *device = NULL;
+	size_t size = 2 << 20;
+	double hold = 30;
+	int port = RC_DEFAULT_PORT, gid_index = -1;
+	char b1[512], b2[128];
+	static const struct option opts[] = {
+		{ "file", required_argument, 0, 'f' },
+		{ "size", required_argument, 0, 's' },
+		{ "hold", required_argument, 0, 'h' },
+		{ "device", required_argument, 0, 'd' },
+		{ "port", required_argument, 0, 'p' },
+		{ "gid-index", required_argument, 0, 'g' },
+		{ 0, 0, 0, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "f:s:h:d:p:g:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': file = optarg; break;
+		case 's': size = strtoull(optarg, NULL, 0); break;
+		case 'h': hold = strtod(optarg, NULL); break;
+		case 'd': device = optarg; break;
+		case 'p': port = atoi(optarg); break;
+		case 'g': gid_index = atoi(optarg); break;
+		default: return 2;
+		}
+	}
+	if (!file || size == 0 || hold < 0 || port <= 0 || port > 65535) {
+		fprintf(stderr, "usage: kfit-guest serve --file PATH [--size BYTES] [--port N] "
+				"[--device NAME] [--gid-index N] [--hold SECONDS]\n");
+		return 2;
+	}
+	install_signals(1);
+
+	event("start", "\"pid\":%d,\"file\":\"%s\",\"size\":%zu,\"hold_s\":%.3f,\"port\":%d",
+	      getpid(), js(file, b1, sizeof(b1)), size, hold, port);
+
+	int fd = open(file, O_RDWR);
+	if (fd < 0) {
+		fail("open", errno);
+		return 1;
+	}
+	void *buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (buf == MAP_FAILED) {
+		fail("mmap", errno);
+		return 1;
+	}
+	memset(buf, 0x6b, size);
+	event("mapped", "\"addr\":\"%p\"", buf);
+
+	struct rc_ctx rc;
+	if (rc_open(&rc, device, gid_index))
+		return 1;
+	event("reg_start", "\"device\":\"%s\"", js(ibv_get_device_name(rc.ctx->device), b2, sizeof(b2)));
+	errno = 0;
+	struct ibv_mr *mr = ibv_reg_mr(rc.pd, buf, size,
+				       IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+				       IBV_ACCESS_REMOTE_READ);
+	if (!mr) {
+		int err = errno;
+		event("reg_failed", "\"errno\":%d,\"message\":\"%s\"", err, js(strerror(err), b1, sizeof(b1)));
+		rc_close(&rc);
+		munmap(buf, size);
+		close(fd);
+		event("exit", "\"status\":0");
+		return 0;
+	}
+	uint64_t reg_t = now_ns();
+	uint64_t until = reg_t + (uint64_t)(hold * 1e9);
+	event("registered", "\"lkey\":%u,\"rkey\":%u,\"addr\":%llu", mr->lkey, mr->rkey,
+	      (unsigned long long)(uintptr_t)buf);
+
+	/* The peer: everything up to qp_ready; any failure releases early. */
+	int status = 0, lfd = -1, cfd = -1;
+	const char *why = NULL;
+	if (rc_create_qp(&rc)) {
+		why = "error";
+		goto release;
+	}
+	lfd = listen_any(port);
+	if (lfd < 0) {
+		fail("listen", errno);
+		why = "error";
+		goto release;
+	}
+	event("listening", "\"port\":%d", port);
+	for (;;) {
+		if (release_signal) {
+			why = "signal";
+			goto release;
+		}
+		int ms = ms_left(until);
+		if (ms == 0) {
+			fail("accept", ETIMEDOUT);
+			why = "hold_elapsed";
+			goto release;
+		}
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+		int r = poll(&p, 1, ms > 100 ? 100 : ms);
+		if (r < 0 && errno != EINTR) {
+			fail("accept_poll", errno);
+			why = "error";
+			goto release;
+		}
+		if (r <= 0)
+			continue;
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		cfd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+		if (cfd < 0) {
+			if (errno == EINTR || errno == EAGAIN || errno == ECONNABORTED)
+				continue;
+			fail("accept", errno);
+			why = "error";
+			goto release;
+		}
+		char host[NI_MAXHOST];
+		int pport;
+		addr_str((struct sockaddr *)&ss, sl, host, sizeof(host), &pport);
+		event("peer_connected", "\"peer\":\"%s\",\"peer_port\":%d", js(host, b1, sizeof(b1)), pport);
+		break;
+	}
+	close(lfd);
+	lfd = -1;
+	int one = 1;
+	setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+
+	struct rc_info me = { .qpn = rc.qp->qp_num, .psn = random_psn(), .gid = rc.gid,
+			      .mtu = rc.mtu, .addr = (uintptr_t)buf, .rkey = mr->rkey,
+			      .size = size };
+	struct rc_info peer;
+	if (rc_exchange(cfd, &me, &peer) || rc_connect_qp(&rc, &me, &peer) || rc_sync(cfd)) {
+		why = release_signal ? "signal" : "error";
+		goto release;
+	}
+	gid_to_str(&peer.gid, b2, sizeof(b2));
+	event("qp_ready", "\"qpn\":%u,\"peer_qpn\":%u,\"peer_gid\":\"%s\",\"gid_index\":%d,"
+	      "\"path_mtu\":%d", me.qpn, peer.qpn, b2, rc.gid_index,
+	      128 << (peer.mtu < (int)rc.mtu ? peer.mtu : (int)rc.mtu));
+
+	/* Hold the pin; watch the peer's socket and async events meanwhile. */
+	while (!release_signal && now_ns() < until) {
+		struct pollfd p[2] = { { .fd = cfd, .events = POLLIN },
+				       { .fd = rc.ctx->async_fd, .events = POLLIN } };
+		if (poll(p, 2, 10) <= 0)
+			continue;
+		if (p[1].revents)
+			drain_async(&rc);
+		if (cfd >= 0 && p[0].revents) {
+			char tmp[64];
+			ssize_t n = recv(cfd, tmp, sizeof(tmp), MSG_DONTWAIT);
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+				/* The peer went away: keep holding all the same. */
+				event("peer_closed", "\"errno\":%d", n < 0 ? errno : 0);
+				close(cfd);
+				cfd = -1;
+			}
+		}
+	}
+	why = release_signal ? "signal" : "hold_elapsed";
+
+release:
+	if (strcmp(why, "error") == 0)
+		status = 1;
+	event("release_start", "\"reason\":\"%s\"", why);
+	int rc_dereg = ibv_dereg_mr(mr);
+	event("released", "\"rc\":%d", rc_dereg);
+	if (cfd >= 0)
+		close(cfd);
+	if (lfd >= 0)
+		close(lfd);
+	drain_async(&rc);
+	rc_close(&rc);
+	munmap(buf, size);
+	close(fd);
+	event("exit", "\"status\":%d", status);
+	return status;
+}
+
+/* Connects to host:port, retrying for up to total_s seconds. */
+static int connect_retry(const char *host, int port, double total_s, int *attempts)
+{
+	char serv[16], b1[256];
+	uint64_t deadline = now_ns() + (uint64_t)(total_s * 1e9);
+	int last_err = ETIMEDOUT;
+
+	snprintf(serv, sizeof(serv), "%d", port);
+	*attempts = 0;
+	while (!release_signal) {
+		struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+		struct addrinfo *res = NULL;
+		int gr = getaddrinfo(host, serv, &hints, &res);
+		if (gr) {
+			event("resolve_failed", "\"host\":\"%s\",\"message\":\"%s\"",
+			      js(host, b1, sizeof(b1)), gai_strerror(gr));
+			last_err = gr == EAI_SYSTEM ? errno : EHOSTUNREACH;
+		}
+		for (struct addrinfo *ai = res; ai && !release_signal; ai = ai->ai_next) {
+			++*attempts;
+			int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+					ai->ai_protocol);
+			if (fd < 0) {
+				last_err = errno;
+				continue;
+			}
+			int r = connect(fd, ai->ai_addr, ai->ai_addrlen);
+			if (r < 0 && errno == EINPROGRESS) {
+				struct pollfd p = { .fd = fd, .events = POLLOUT };
+				int ms = ms_left(deadline);
+				int pr = poll(&p, 1, ms < 2000 ? (ms > 0 ? ms : 1) : 2000);
+				if (pr > 0) {
+					int so = 0;
+					socklen_t sl = sizeof(so);
+					getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &sl);
+					r = so ? -1 : 0;
+					errno = so;
+				} else {
+					r = -1;
+					if (pr == 0)
+						errno = ETIMEDOUT;
+				}
+			}
+			if (r == 0) {
+				freeaddrinfo(res);
+				int fl = fcntl(fd, F_GETFL);
+				fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+				return fd;
+			}
+			last_err = errno ? errno : ETIMEDOUT;
+			close(fd);
+		}
+		if (res)
+			freeaddrinfo(res);
+		if (now_ns() >= deadline)
+			break;
+		struct timespec ts = { 0, 500 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		if (now_ns() >= deadline)
+			break;
+	}
+	errno = release_signal ? EINTR : last_err;
+	return -1;
+}
+
+struct wr_stats {
+	uint64_t ok, errors, bytes, timeouts;
+	uint64_t first_error_t;
+	int first_error_status; /* -1: none */
+	uint64_t tick_bytes, tick_ops, last_tick, next_tick;
+};
+
+static void maybe_tick(struct wr_stats *st)
+{
+	uint64_t t = now_ns();
+	if (t < st->next_tick)
+		return;
+	event("tick", "\"bytes_in_interval\":%llu,\"ops_in_interval\":%llu,\"interval_ns\":%llu",
+	      (unsigned long long)st->tick_bytes, (unsigned long long)st->tick_ops,
+	      (unsigned long long)(t - st->last_tick));
+	st->tick_bytes = st->tick_ops = 0;
+	st->last_tick = t;
+	while (st->next_tick <= t)
+		st->next_tick += 1000000000ull;
+}
+
+static int cmd_rdma_writer(int argc, char **argv)
+{
+	const char *server = NULL, *device = NULL, *opname = "write";
+	size_t size = 65536;
+	double duration = 10;
+	long interval_ms = 0;
+	int port = RC_DEFAULT_PORT, gid_index = -1;
+	char b1[512], b2[128];
+	static const struct option opts[] = {
+		{ "server", required_argument, 0, 'S' },
+		{ "port", required_argument, 0, 'p' },
+		{ "device", required_argument, 0, 'd' },
+		{ "gid-index", required_argument, 0, 'g' },
+		{ "size", required_argument, 0, 's' },
+		{ "duration", required_argument, 0, 'D' },
+		{ "interval-ms", required_argument, 0, 'i' },
+		{ "op", required_argument, 0, 'o' },
+		{ 0, 0, 0, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "S:p:d:g:s:D:i:o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'S': server = optarg; break;
+		case 'p': port = atoi(optarg); break;
+		case 'd': device = optarg; break;
+		case 'g': gid_index = atoi(optarg); break;
+		case 's': size = strtoull(optarg, NULL, 0); break;
+		case 'D': duration = strtod(optarg, NULL); break;
+		case 'i': interval_ms = strtol(optarg, NULL, 0); break;
+		case 'o': opname = optarg; break;
+		default: return 2;
+		}
+	}
+	int is_read = strcmp(opname, "read") == 0;
+	if (!server || size == 0 || size > (1ull << 31) || duration < 0 || interval_ms < 0 ||
+	    port <= 0 || port > 65535 || (!is_read && strcmp(opname, "write") != 0)) {
+		fprintf(stderr, "usage: kfit-guest rdma-writer --server HOST [--port N] [--device NAME] "
+				"[--gid-index N] [--size BYTES] [--duration SECONDS] "
+				"[--interval-ms N] [--op write|read]\n");
+		return 2;
+	}
+	install_signals(0);
+
+	event("start", "\"pid\":%d,\"server\":\"%s\",\"port\":%d,\"op\":\"%s\",\"size\":%zu,"
+	      "\"duration_s\":%.3f,\"interval_ms\":%ld",
+	      getpid(), js(server, b1, sizeof(b1)), port, is_read ? "read" : "write", size, duration,
+	      interval_ms);
+
+	int attempts = 0;
+	int sfd = connect_retry(server, port, 30, &attempts);
+	if (sfd < 0) {
+		fail("connect", errno);
+		event("exit", "\"status\":1");
+		return 1;
+	}
+	int one = 1;
+	setsockopt(sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	event("connected", "\"attempts\":%d", attempts);
+
+	struct rc_ctx rc;
+	void *buf = NULL;
+	struct ibv_mr *mr = NULL;
+	int status = 1;
+	if (rc_open(&rc, device, gid_index))
+		goto out;
+	if (posix_memalign(&buf, 4096, size)) {
+		fail("alloc", ENOMEM);
+		goto out;
+	}
+	memset(buf, is_read ? 0 : 0x5a, size);
+	mr = ibv_reg_mr(rc.pd, buf, size,
+			IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ);
+	if (!mr) {
+		fail("reg_mr", errno);
+		goto out;
+	}
+	event("registered", "\"lkey\":%u,\"rkey\":%u,\"addr\":%llu", mr->lkey, mr->rkey,
+	      (unsigned long long)(uintptr_t)buf);
+	if (rc_create_qp(&rc))
+		goto out;
+	struct rc_info me = { .qpn = rc.qp->qp_num, .psn = random_psn(), .gid = rc.gid,
+			      .mtu = rc.mtu, .addr = (uintptr_t)buf, .rkey = mr->rkey,
+			      .size = size };
+	struct rc_info peer;
+	if (rc_exchange(sfd, &me, &peer) || rc_connect_qp(&rc, &me, &peer) || rc_sync(sfd))
+		goto out;
+	size_t len = size;
+	if (peer.size < len)
+		len = (size_t)peer.size;
+	if (len == 0) {
+		fail("peer_size", EINVAL);
+		goto out;
+	}
+	gid_to_str(&peer.gid, b2, sizeof(b2));
+	event("qp_ready", "\"qpn\":%u,\"peer_qpn\":%u,\"peer_gid\":\"%s\",\"gid_index\":%d,"
+	      "\"path_mtu\":%d,\"remote_addr\":%llu,\"remote_rkey\":%u,\"remote_size\":%llu,"
+	      "\"op_bytes\":%zu",
+	      me.qpn, peer.qpn, b2, rc.gid_index,
+	      128 << (peer.mtu < (int)rc.mtu ? peer.mtu : (int)rc.mtu),
+	      (unsigned long long)peer.addr, peer.rkey, (unsigned long long)peer.size, len);
+
+	struct wr_stats st = { .first_error_status = -1 };
+	uint64_t post_t[RC_SQ_DEPTH] = { 0 };
+	uint64_t start = now_ns(), end = start + (uint64_t)(duration * 1e9);
+	st.last_tick = start;
+	st.next_tick = start + 1000000000ull;
+	uint64_t seq = 0;
+	const char *stop = "duration";
+	status = 0;
+
+	while (!release_signal && now_ns() < end) {
+		struct ibv_sge sge = { .addr = (uintptr_t)buf, .length = (uint32_t)len, .lkey = mr->lkey };
+		struct ibv_send_wr wr = {
+			.wr_id = seq,
+			.sg_list = &sge,
+			.num_sge = 1,
+			.opcode = is_read ? IBV_WR_RDMA_READ : IBV_WR_RDMA_WRITE,
+			.send_flags = IBV_SEND_SIGNALED,
+			.wr = { .rdma = { .remote_addr = peer.addr, .rkey = peer.rkey } },
+		}, *bad = NULL;
+		post_t[seq % RC_SQ_DEPTH] = now_ns();
+		int err = ibv_post_send(rc.qp, &wr, &bad);
+		if (err) {
+			fail("post_send", err);
+			print_qp_state(&rc);
+			stop = "post_error";
+			break;
+		}
+		/* Wait for this WR's completion (earlier, late ones are reported too). */
+		uint64_t wait_end = now_ns() + RC_WC_TIMEOUT_NS;
+		int done = 0, errored = 0;
+		while (!done) {
+			struct ibv_wc wc[8];
+			int n = ibv_poll_cq(rc.cq, 8, wc);
+			if (n < 0) {
+				fail("poll_cq", EIO);
+				errored = 1;
+				break;
+			}
+			for (int i = 0; i < n; i++) {
+				uint64_t t = now_ns();
+				uint64_t pt = post_t[wc[i].wr_id % RC_SQ_DEPTH];
+				int okc = wc[i].status == IBV_WC_SUCCESS;
+				event("wc", "\"seq\":%llu,\"status\":\"%s\",\"status_code\":%d,"
+				      "\"status_str\":\"%s\",\"bytes\":%u,\"lat_us\":%llu,\"vendor_err\":%u",
+				      (unsigned long long)wc[i].wr_id, wc_status_name(wc[i].status),
+				      (int)wc[i].status, ibv_wc_status_str(wc[i].status),
+				      okc ? (unsigned)len : 0u, (unsigned long long)((t - pt) / 1000),
+				      wc[i].vendor_err);
+				if (okc) {
+					st.ok++;
+					st.bytes += len;
+					st.tick_bytes += len;
+					st.tick_ops++;
+				} else {
+					st.errors++;
+					if (st.first_error_status < 0) {
+						st.first_error_status = wc[i].status;
+						st.first_error_t = t;
+						print_qp_state(&rc);
+					}
+					errored = 1;
+				}
+				if (wc[i].wr_id == seq)
+					done = 1;
+			}
+			if (n > 0)
+				continue;
+			maybe_tick(&st);
+			if (now_ns() >= wait_end) {
+				event("wc_timeout", "\"seq\":%llu,\"waited_ms\":%llu",
+				      (unsigned long long)seq, RC_WC_TIMEOUT_NS / 1000000ull);
+				st.timeouts++;
+				enum ibv_qp_state qs;
+				int qerr = qp_state_now(&rc, &qs);
+				print_qp_state(&rc);
+				if (qerr || qs != IBV_QPS_RTS)
+					errored = 1;
+				break;
+			}
+			struct timespec ts = { 0, 200 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+		drain_async(&rc);
+		seq++;
+		maybe_tick(&st);
+		if (errored) {
+			stop = "error";
+			break;
+		}
+		if (seq - st.ok - st.errors >= RC_SQ_DEPTH - 1) {
+			/* Too many WRs lost without completion: the QP is not usable. */
+			stop = "outstanding";
+			break;
+		}
+		if (interval_ms > 0) {
+			uint64_t wake = now_ns() + (uint64_t)interval_ms * 1000000ull;
+			while (!release_signal && now_ns() < wake && now_ns() < end) {
+				uint64_t left = wake - now_ns();
+				if (st.next_tick > now_ns() && st.next_tick - now_ns() < left)
+					left = st.next_tick - now_ns();
+				struct timespec ts = { (time_t)(left / 1000000000ull),
+						       (long)(left % 1000000000ull) };
+				nanosleep(&ts, NULL);
+				maybe_tick(&st);
+			}
+		}
+	}
+	if (release_signal && strcmp(stop, "duration") == 0)
+		stop = "signal";
+	uint64_t t_end = now_ns();
+	/* Final partial tick, so that the series covers the whole run. */
+	if (st.tick_ops || t_end > st.last_tick + 1000000ull)
+		event("tick", "\"bytes_in_interval\":%llu,\"ops_in_interval\":%llu,\"interval_ns\":%llu,"
+		      "\"final\":true", (unsigned long long)st.tick_bytes,
+		      (unsigned long long)st.tick_ops, (unsigned long long)(t_end - st.last_tick));
+	double secs = (double)(t_end - start) / 1e9;
+	char fe[96];
+	if (st.first_error_status >= 0)
+		snprintf(fe, sizeof(fe), "%llu,\"first_error_status\":\"%s\"",
+			 (unsigned long long)st.first_error_t,
+			 wc_status_name((enum ibv_wc_status)st.first_error_status));
+	else
+		snprintf(fe, sizeof(fe), "null,\"first_error_status\":null");
+	/* After reads, the local buffer holds what the server's buffer held. */
+	event("summary", "\"op\":\"%s\",\"stop\":\"%s\",\"local_byte0\":%u,\"posted\":%llu,"
+	      "\"ok\":%llu,\"errors\":%llu,"
+	      "\"wc_timeouts\":%llu,\"bytes\":%llu,\"elapsed_ns\":%llu,\"mb_per_s\":%.3f,"
+	      "\"first_error_t_ns\":%s",
+	      is_read ? "read" : "write", stop, ((unsigned char *)buf)[0], (unsigned long long)seq, (unsigned long long)st.ok,
+	      (unsigned long long)st.errors, (unsigned long long)st.timeouts,
+	      (unsigned long long)st.bytes, (unsigned long long)(t_end - start),
+	      secs > 0 ? (double)st.bytes / secs / 1e6 : 0.0, fe);
+
+out:
+	if (rc.ctx)
+		drain_async(&rc);
+	if (rc.qp) {
+		ibv_destroy_qp(rc.qp);
+		rc.qp = NULL;
+	}
+	if (mr)
+		ibv_dereg_mr(mr);
+	rc_close(&rc);
+	free(buf);
+	close(sfd);
+	event("exit", "\"status\":%d", status);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "pin") == 0)
 		return cmd_pin(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "write") == 0)
 		return cmd_write(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "serve") == 0)
+		return cmd_serve(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "rdma-writer") == 0)
+		return cmd_rdma_writer(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "now") == 0) {
 		event("now", NULL);
 		return 0;
 	}
-	fprintf(stderr, "usage: kfit-guest pin|write|now ...\n");
+	fprintf(stderr, "usage: kfit-guest pin|write|now|serve|rdma-writer ...\n");
 	return 2;
 }

@@ -1,25 +1,30 @@
 package dev.kfit.fault;
 
-import dev.kfit.guest.Guest;
-import dev.kfit.history.Event;
-
-import java.util.List;
+import dev.kfit.verdict.Outcome;
 
 /**
- * A fault: inject, then heal. Both are events in the cell's history; teardown always tries to heal.
+ * A fault: inject, then heal. Each step is an event in the cell's history; the scenario's teardown
+ * always calls {@link #heal}. An injection may block inside the guest (an unbind waiting for a
+ * pin): {@link #inject} only starts it, {@link #poll} tells whether it has returned.
  */
 public interface Fault {
-    String name();
+    /** The spec's name for it: unbind, pci-remove, hot-unplug, kill-pin-holder, link-down, rdma-link-delete. */
+    String type();
 
-    /** Arms the fault to fire at the given guest CLOCK_MONOTONIC time (0: now). Returns at once. */
-    void inject(Guest guest, long atGuestNs);
+    String guest();
 
-    /** Collects the fault's events so far. */
-    List<Event> poll();
+    /** Starts the fault at the guest's CLOCK_MONOTONIC {@code atGuestNs} (0: now). Returns at once. */
+    void inject(long atGuestNs);
 
-    /** True once the injection has returned (successfully or not). */
-    boolean returned();
+    /** Collects news; returns the timing so far. */
+    FaultTiming poll();
 
-    /** Undoes the fault if it took effect. Bounded; reports its own outcome in the history. */
+    /** Undoes the fault if it took effect; bounded; never throws for a failed heal (it is recorded). */
     void heal();
+
+    /** The outcome of the injection: OK returned successfully, FAILED returned an error, INDETERMINATE not returned. */
+    default Outcome outcome() {
+        FaultTiming t = poll();
+        return t.returnedHostNs() == null ? Outcome.INDETERMINATE : t.ok() ? Outcome.OK : Outcome.FAILED;
+    }
 }

@@ -30,6 +30,8 @@ public final class Guest implements AutoCloseable {
     private final SshSession ssh;
     private final History history;
     private final Map<String, List<Event>> streams = new HashMap<>();
+    private static final java.util.regex.Pattern T_NS = java.util.regex.Pattern.compile("\"t_ns\":(\\d+)");
+    private Long hostMinusGuestNs;
 
     public Guest(String name, Vm vm, SshSession ssh, History history) {
         this.name = name;
@@ -93,6 +95,37 @@ public final class Guest implements AutoCloseable {
             seen.add(history.append(parse(process, lines[i])));
         }
         return List.copyOf(seen);
+    }
+
+    /** The guest's CLOCK_MONOTONIC now, or empty if the guest does not answer. */
+    public Optional<Long> now() {
+        ExecResult r = ssh.exec(List.of("kfit-guest", "now"), Duration.ofSeconds(10));
+        java.util.regex.Matcher m = T_NS.matcher(r.stdout());
+        return r.ok() && m.find() ? Optional.of(Long.parseLong(m.group(1))) : Optional.empty();
+    }
+
+    /**
+     * Maps a guest CLOCK_MONOTONIC time onto the host's System.nanoTime, so that events of several
+     * guests share one timeline. Calibrated once, on the fastest of a few round trips (error: half of it).
+     */
+    public synchronized long toHostNs(long guestNs) {
+        if (hostMinusGuestNs == null) {
+            long bestRtt = Long.MAX_VALUE;
+            for (int i = 0; i < 5; i++) {
+                long h0 = System.nanoTime();
+                Optional<Long> g = now();
+                long h1 = System.nanoTime();
+                if (g.isPresent() && h1 - h0 < bestRtt) {
+                    bestRtt = h1 - h0;
+                    hostMinusGuestNs = (h0 + h1) / 2 - g.get();
+                }
+            }
+            if (hostMinusGuestNs == null) {
+                throw new dev.kfit.error.InfraException("guest " + name + ": cannot read its clock");
+            }
+            history.host("clock", Map.of("guest", name, "host_minus_guest_ns", hostMinusGuestNs, "rtt_ns", bestRtt));
+        }
+        return guestNs + hostMinusGuestNs;
     }
 
     public static Optional<Event> find(List<Event> events, String type) {

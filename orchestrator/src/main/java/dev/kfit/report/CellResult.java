@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * One cell in results.json (snake_case on disk). Times are milliseconds measured in the guest.
  *
- * @param console path of the guest's console log, relative to the run directory
+ * @param console  the console log of the guest holding the device (target), relative to the run directory
+ * @param consoles every guest's console log, by guest name
  * @param error   kfit's own failure for INFRA_ERROR cells, else null
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
@@ -24,7 +25,11 @@ public record CellResult(
         Double unbindMs,
         Double blockedAfterReleaseMs,
         List<SplatResult> splats,
+        List<dev.kfit.scenario.ScenarioOutcome.FaultResult> faults,
+        dev.kfit.scenario.ScenarioOutcome.TrafficResult traffic,
+        java.util.Map<String, Object> recovery,
         String console,
+        java.util.Map<String, String> consoles,
         String history,
         String error,
         String startedAt,
@@ -33,6 +38,7 @@ public record CellResult(
     public record Pin(Boolean ok, Integer errno) {
     }
 
-    public record SplatResult(String type, String title, double timestamp, String excerpt) {
+    /** @param guest the guest whose console printed it */
+    public record SplatResult(String type, String title, double timestamp, String excerpt, String guest) {
     }
 }

@@ -80,7 +80,7 @@ public final class Runner {
                 for (int rep = 1; rep <= spec.repetitions(); rep++) {
                     String id = k.label() + "." + s.name() + ".r" + rep;
                     progress.accept("[" + (done.size() + 1) + "/" + total + "] " + id);
-                    CellResult r = cells.run(id, kernels.get(k.label()), scenario(s), rep);
+                    CellResult r = cells.run(id, kernels.get(k.label()), scenario(s), spec.topologyOf(s), rep);
                     done.add(r);
                     new Results(info, done).write(layout.results());
                     progress.accept(id + ": " + r.verdict());
@@ -93,6 +93,9 @@ public final class Runner {
     static Scenario scenario(ScenarioSpec s) {
         if (s instanceof PinnedUnbind p) {
             return new PinnedUnbindScenario(p);
+        }
+        if (s instanceof dev.kfit.spec.RdmaTraffic t) {
+            return new dev.kfit.scenario.RdmaTrafficScenario(t);
         }
         throw new IllegalArgumentException("no runner for scenario type " + s.type());
     }

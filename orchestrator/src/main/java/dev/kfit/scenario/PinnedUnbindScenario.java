@@ -1,8 +1,9 @@
 package dev.kfit.scenario;
 
 import dev.kfit.error.InfraException;
-import dev.kfit.fault.SysfsUnbindFault;
+import dev.kfit.fault.SysfsWriteFault;
 import dev.kfit.guest.Guest;
+import dev.kfit.guest.P2pDevice;
 import dev.kfit.history.Event;
 import dev.kfit.spec.PinnedUnbind;
 import dev.kfit.ssh.ExecResult;
@@ -22,7 +23,6 @@ import java.util.Optional;
  */
 public final class PinnedUnbindScenario implements Scenario {
     private static final Duration POLL = Duration.ofMillis(500);
-    private static final java.util.regex.Pattern T_NS = java.util.regex.Pattern.compile("\"t_ns\":(\\d+)");
     private static final Duration REGISTRATION_TIMEOUT = Duration.ofSeconds(90);
     private final PinnedUnbind spec;
 
@@ -41,20 +41,24 @@ public final class PinnedUnbindScenario implements Scenario {
     }
 
     @Override
-    public Duration budget() {
-        return REGISTRATION_TIMEOUT.plus(spec.hold()).plus(spec.grace()).plus(Duration.ofMinutes(2));
+    public String topology() {
+        return spec.topology();
     }
 
     @Override
-    public PinnedUnbindObservation run(Guest g) {
+    public ScenarioOutcome run(dev.kfit.topology.Testbed testbed) {
+        return new ScenarioOutcome(observe(testbed.guest(dev.kfit.spec.TopologySpec.TARGET)), List.of(), null, Map.of());
+    }
+
+    PinnedUnbindObservation observe(Guest g) {
         g.check(List.of("kfit-guest", "write", "/proc/sys/kernel/hung_task_timeout_secs",
                 Long.toString(spec.hungTaskTimeout().toSeconds())));
-        String bdf = p2pDevice(g);
-        String driver = driverOf(g, bdf);
+        String bdf = P2pDevice.find(g);
+        String driver = P2pDevice.driverOf(g, bdf);
         g.history().host("device", Map.of("bdf", bdf, "driver", driver));
 
         PinWorkload pin = new PinWorkload("/sys/bus/pci/devices/" + bdf + "/p2pmem/allocate", spec.pinBytes(), spec.hold());
-        SysfsUnbindFault unbind = new SysfsUnbindFault(bdf, driver);
+        SysfsWriteFault unbind = SysfsWriteFault.unbind(g, bdf, driver);
         pin.start(g);
         List<Event> regEvents = awaitRegistration(pin);
         Outcome pinOutcome = PinWorkload.registration(regEvents).orElse(Outcome.INDETERMINATE);
@@ -66,7 +70,7 @@ public final class PinnedUnbindScenario implements Scenario {
         // Registered: fire at registration + delay, to the nanosecond, in the guest. Refused or unknown:
         // unbind at once, still timed, so the unpinned latency is measured too.
         long at = registeredNs != null ? registeredNs + spec.unbindDelay().toNanos() : 0;
-        unbind.inject(g, at);
+        unbind.inject(at);
 
         // Watch until the unbind has returned and the holder has released, or the grace after release ran out.
         long hostDeadline = System.nanoTime() + spec.unbindDelay().plus(spec.hold()).plus(spec.grace())
@@ -76,9 +80,9 @@ public final class PinnedUnbindScenario implements Scenario {
         List<Event> unbindEvents = List.of();
         while (System.nanoTime() < hostDeadline) {
             pinEvents = pin.poll();
-            unbindEvents = unbind.poll();
+            unbindEvents = unbind.events();
             releaseNs = Guest.find(pinEvents, "release_start").map(Event::guestNs).orElse(releaseNs);
-            waitedUntil = guestNow(g).orElse(waitedUntil);
+            waitedUntil = g.now().orElse(waitedUntil);
             boolean returned = Guest.find(unbindEvents, "write_end").isPresent();
             boolean holderDone = pinOutcome != Outcome.OK || Guest.find(pinEvents, "released").isPresent();
             if (returned && holderDone) {
@@ -90,6 +94,7 @@ public final class PinnedUnbindScenario implements Scenario {
             sleep(POLL);
         }
         unbind.heal();
+        g.history().host("recovery", Map.of("p2pmem_published", String.valueOf(P2pDevice.published(g, bdf))));
 
         Optional<Event> start = Guest.find(unbindEvents, "write_start");
         Optional<Event> end = Guest.find(unbindEvents, "write_end");
@@ -108,33 +113,6 @@ public final class PinnedUnbindScenario implements Scenario {
             events = pin.poll();
         }
         return events;
-    }
-
-    /** The PCI address of the device that publishes P2P memory (the NVMe CMB). */
-    private static String p2pDevice(Guest g) {
-        ExecResult r = g.exec(List.of("sh", "-c", "for d in /sys/bus/pci/devices/*/p2pmem; do [ -e \"$d\" ] && basename \"${d%/p2pmem}\"; done"),
-                Guest.COMMAND_TIMEOUT);
-        String first = r.stdout().lines().map(String::strip).filter(s -> !s.isEmpty()).findFirst().orElse(null);
-        if (!r.ok() || first == null) {
-            throw new InfraException("guest " + g.name() + ": no PCI device publishes p2pmem (is CONFIG_PCI_P2PDMA set"
-                    + " and the NVMe CMB configured?)");
-        }
-        return first;
-    }
-
-    private static String driverOf(Guest g, String bdf) {
-        ExecResult r = g.check(List.of("readlink", "/sys/bus/pci/devices/" + bdf + "/driver"));
-        String link = r.stdout().strip();
-        return link.substring(link.lastIndexOf('/') + 1);
-    }
-
-    private static Optional<Long> guestNow(Guest g) {
-        ExecResult r = g.exec(List.of("kfit-guest", "now"), Duration.ofSeconds(10));
-        if (!r.ok()) {
-            return Optional.empty();
-        }
-        java.util.regex.Matcher m = T_NS.matcher(r.stdout());
-        return m.find() ? Optional.of(Long.parseLong(m.group(1))) : Optional.empty();
     }
 
     private static void sleep(Duration d) {

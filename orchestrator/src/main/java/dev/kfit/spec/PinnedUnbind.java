@@ -13,17 +13,21 @@ import java.util.Objects;
  * @param hungTaskTimeout the guest's {@code hung_task_timeout_secs}
  * @param grace           how long after the release the unbind may still take before the verdict is HUNG
  * @param pinBytes        how much memory is pinned, a multiple of the 4 KiB page size
+ * @param topology        the topology to run in; the scenario runs on its guest {@value #GUEST}
  */
 public record PinnedUnbind(String name, Duration hold, Duration unbindDelay, Duration hungTaskTimeout,
-                           Duration grace, long pinBytes) implements ScenarioSpec {
+                           Duration grace, long pinBytes, String topology) implements ScenarioSpec {
     public static final String TYPE = "pinned-unbind";
+    /** The guest whose NVMe memory is pinned and whose device is unbound. */
+    public static final String GUEST = "target";
+    static final String DEFAULT_TOPOLOGY = TopologySpec.SINGLE;
     static final Duration DEFAULT_HOLD = Duration.ofSeconds(20);
     static final Duration DEFAULT_UNBIND_DELAY = Duration.ofSeconds(3);
     static final Duration DEFAULT_HUNG_TASK_TIMEOUT = Duration.ofSeconds(5);
     static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
     static final long DEFAULT_PIN_BYTES = 2 * SpecValues.MIB;
-    static final long PAGE = 4096;
-    static final List<String> KEYS = List.of("hold", "unbind_delay", "hung_task_timeout", "grace", "pin_size");
+    static final List<String> KEYS = List.of("hold", "unbind_delay", "hung_task_timeout", "grace", "pin_size",
+            "topology");
 
     public PinnedUnbind {
         Objects.requireNonNull(name, "name");
@@ -31,6 +35,13 @@ public record PinnedUnbind(String name, Duration hold, Duration unbindDelay, Dur
         Objects.requireNonNull(unbindDelay, "unbindDelay");
         Objects.requireNonNull(hungTaskTimeout, "hungTaskTimeout");
         Objects.requireNonNull(grace, "grace");
+        Objects.requireNonNull(topology, "topology");
+    }
+
+    /** In the built-in {@code single} topology, as before topologies existed. */
+    public PinnedUnbind(String name, Duration hold, Duration unbindDelay, Duration hungTaskTimeout,
+                        Duration grace, long pinBytes) {
+        this(name, hold, unbindDelay, hungTaskTimeout, grace, pinBytes, DEFAULT_TOPOLOGY);
     }
 
     @Override
@@ -39,12 +50,14 @@ public record PinnedUnbind(String name, Duration hold, Duration unbindDelay, Dur
     }
 
     /** Reads and checks the parameters; {@code m}'s keys were already checked against {@link #KEYS}. */
-    static PinnedUnbind parse(String name, SpecMap m) {
+    static PinnedUnbind parse(String name, SpecMap m, List<TopologySpec> topologies) {
         Duration hold = m.duration("hold", DEFAULT_HOLD);
         Duration unbindDelay = m.duration("unbind_delay", DEFAULT_UNBIND_DELAY);
-        Duration hungTaskTimeout = m.duration("hung_task_timeout", DEFAULT_HUNG_TASK_TIMEOUT);
+        Duration hungTaskTimeout = m.value("hung_task_timeout", DEFAULT_HUNG_TASK_TIMEOUT,
+                SpecValues::hungTaskTimeout);
         Duration grace = m.duration("grace", DEFAULT_GRACE);
-        long pinBytes = m.value("pin_size", DEFAULT_PIN_BYTES, SpecValues::size);
+        long pinBytes = m.value("pin_size", DEFAULT_PIN_BYTES, SpecValues::pinSize);
+        TopologySpec topology = TopologySpec.pick(m, DEFAULT_TOPOLOGY, topologies);
 
         if (hold.isZero()) {
             throw m.error("hold", "hold must be greater than 0");
@@ -54,22 +67,19 @@ public record PinnedUnbind(String name, Duration hold, Duration unbindDelay, Dur
             throw m.error(m.has("unbind_delay") ? "unbind_delay" : "hold", "unbind_delay ("
                     + SpecValues.format(unbindDelay) + ") must be less than hold (" + SpecValues.format(hold) + ")");
         }
-        // The kernel's hung_task_timeout_secs takes whole seconds, and 0 disables the detector.
-        if (hungTaskTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
-            throw m.error("hung_task_timeout", "hung_task_timeout must be at least 1s, got "
-                    + SpecValues.format(hungTaskTimeout));
-        }
-        if (hungTaskTimeout.toNanos() % 1_000_000_000L != 0) {
-            throw m.error("hung_task_timeout", "hung_task_timeout must be whole seconds"
-                    + " (the kernel's hung_task_timeout_secs), got " + SpecValues.format(hungTaskTimeout));
-        }
         if (grace.isZero()) {
             throw m.error("grace", "grace must be greater than 0");
         }
-        if (pinBytes <= 0 || pinBytes % PAGE != 0) {
-            throw m.error("pin_size", "pin_size must be a positive multiple of 4096, got '"
-                    + m.string("pin_size") + "'");
+        // The pinned memory is the target's CMB: without one there is nothing to pin.
+        GuestRole target = topology.find(GUEST);
+        if (target == null) {
+            throw m.error("topology", TYPE + " runs on guest '" + GUEST + "', which topology '" + topology.name()
+                    + "' does not have (guests: " + topology.guestList() + ")");
         }
-        return new PinnedUnbind(name, hold, unbindDelay, hungTaskTimeout, grace, pinBytes);
+        if (target.cmbMb() <= 0) {
+            throw m.error("topology", TYPE + " needs guest '" + GUEST + "' to have an NVMe device (cmb > 0),"
+                    + " but its cmb is 0 in topology '" + topology.name() + "'");
+        }
+        return new PinnedUnbind(name, hold, unbindDelay, hungTaskTimeout, grace, pinBytes, topology.name());
     }
 }

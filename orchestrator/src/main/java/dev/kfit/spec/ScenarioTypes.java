@@ -1,22 +1,28 @@
 package dev.kfit.spec;
 
 import java.util.List;
-import java.util.function.BiFunction;
 
 /** The scenario types the loader knows. A new type: a record implementing ScenarioSpec, plus one line here. */
 final class ScenarioTypes {
     private ScenarioTypes() {
     }
 
+    /** Builds a scenario from its name and mapping, checking the parameters against the spec's topologies. */
+    @FunctionalInterface
+    interface Parser {
+        ScenarioSpec parse(String name, SpecMap m, List<TopologySpec> topologies);
+    }
+
     /**
      * @param keys   the type's own parameter keys (besides {@code name} and {@code type})
-     * @param parser builds the scenario from its name and mapping, checking the parameters
+     * @param parser builds the scenario
      */
-    record Type(String name, List<String> keys, BiFunction<String, SpecMap, ScenarioSpec> parser) {
+    record Type(String name, List<String> keys, Parser parser) {
     }
 
     static final List<Type> ALL = List.of(
-            new Type(PinnedUnbind.TYPE, PinnedUnbind.KEYS, PinnedUnbind::parse));
+            new Type(PinnedUnbind.TYPE, PinnedUnbind.KEYS, PinnedUnbind::parse),
+            new Type(RdmaTraffic.TYPE, RdmaTraffic.KEYS, RdmaTraffic::parse));
 
     static Type find(String name) {
         return ALL.stream().filter(t -> t.name().equals(name)).findFirst().orElse(null);

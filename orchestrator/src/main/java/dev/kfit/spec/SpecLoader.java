@@ -23,7 +23,7 @@ public final class SpecLoader {
 
     /** Kernel labels and scenario names end up in file names and report tables. */
     static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,63}");
-    static final List<String> TOP_KEYS = List.of("kernels", "scenarios", "repetitions", "guest");
+    static final List<String> TOP_KEYS = List.of("kernels", "scenarios", "repetitions", "guest", "topologies");
     static final List<String> KERNEL_KEYS = List.of("label", "source", "patches", "fragments");
 
     public static Spec load(Path file) {
@@ -68,21 +68,24 @@ public final class SpecLoader {
             kernels.add(kernel);
         }
 
+        // Scenarios are checked against the topologies, whose built-ins are sized by guest.cmb.
+        SpecMap guestMap = top.map("guest", GuestSpec.KEYS);
+        GuestSpec guest = guestMap == null ? GuestSpec.DEFAULT : GuestSpec.parse(guestMap);
+        List<TopologySpec> topologies = TopologySpec.parseAll(top, guest);
+
         List<YamlNode> scenarioNodes = nonEmptyList(top, "scenarios", "scenario");
         List<ScenarioSpec> scenarios = new ArrayList<>();
         Map<String, Integer> names = new HashMap<>();
         for (YamlNode node : scenarioNodes) {
             SpecMap m = SpecMap.of(file, node, "scenario");
-            ScenarioSpec scenario = scenario(m);
+            ScenarioSpec scenario = scenario(m, topologies);
             unique(m, "name", "scenario name", scenario.name(), names);
             scenarios.add(scenario);
         }
 
         int repetitions = top.value("repetitions", 1, t -> SpecValues.integer("repetitions", t, 1, 1000));
-        SpecMap guestMap = top.map("guest", GuestSpec.KEYS);
-        GuestSpec guest = guestMap == null ? GuestSpec.DEFAULT : GuestSpec.parse(guestMap);
 
-        return new Spec(absolute, kernels, scenarios, repetitions, guest);
+        return new Spec(absolute, kernels, scenarios, repetitions, guest, topologies);
     }
 
     private static List<YamlNode> nonEmptyList(SpecMap top, String key, String item) {
@@ -93,14 +96,14 @@ public final class SpecLoader {
         return items;
     }
 
-    private static void unique(SpecMap m, String key, String what, String value, Map<String, Integer> seen) {
+    static void unique(SpecMap m, String key, String what, String value, Map<String, Integer> seen) {
         Integer first = seen.putIfAbsent(value, m.lineOf(key));
         if (first != null) {
             throw m.error(key, "duplicate " + what + " '" + value + "' (first at line " + first + ")");
         }
     }
 
-    private static String label(String what, String text) {
+    static String label(String what, String text) {
         if (!LABEL.matcher(text).matches()) {
             throw new SpecProblem("invalid " + what + " '" + text + "' (must match " + LABEL.pattern() + ")");
         }
@@ -150,7 +153,7 @@ public final class SpecLoader {
     }
 
     /** {@code name} picks the type unless {@code type:} is given, which frees the name. */
-    private static ScenarioSpec scenario(SpecMap m) {
+    private static ScenarioSpec scenario(SpecMap m, List<TopologySpec> topologies) {
         String name = m.string("name");
         String typeName = m.has("type") ? m.string("type") : name;
         ScenarioTypes.Type type = ScenarioTypes.find(typeName);
@@ -165,6 +168,6 @@ public final class SpecLoader {
         List<String> keys = new ArrayList<>(List.of("name", "type"));
         keys.addAll(type.keys());
         m.allowOnly(keys);
-        return type.parser().apply(name, m);
+        return type.parser().parse(name, m, topologies);
     }
 }

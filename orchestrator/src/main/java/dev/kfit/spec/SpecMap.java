@@ -61,6 +61,19 @@ final class SpecMap {
         return BadInputException.at(file, lineOf(key), problem);
     }
 
+    /**
+     * An error at the first of {@code keys} the mapping has, else at the mapping: for a check between
+     * several values, blame the one the user wrote rather than one left at its default.
+     */
+    BadInputException errorAtFirst(String problem, String... keys) {
+        for (String key : keys) {
+            if (has(key)) {
+                return error(key, problem);
+            }
+        }
+        return BadInputException.at(file, node.line(), problem);
+    }
+
     /** Rejects the first key not in {@code allowed}: a typo must not silently become a default. */
     SpecMap allowOnly(List<String> allowed) {
         for (YamlNode.Entry e : node.entries().values()) {

@@ -89,6 +89,44 @@ final class SpecValues {
         return (int) (bytes / MIB);
     }
 
+    /** Short form for messages: "64K", "2M", "1G", or bytes when no binary unit divides evenly. */
+    static String formatSize(long bytes) {
+        if (bytes != 0 && bytes % (1024 * MIB) == 0) {
+            return bytes / (1024 * MIB) + "G";
+        }
+        if (bytes != 0 && bytes % MIB == 0) {
+            return bytes / MIB + "M";
+        }
+        if (bytes != 0 && bytes % 1024 == 0) {
+            return bytes / 1024 + "K";
+        }
+        return Long.toString(bytes);
+    }
+
+    static final long PAGE = 4096;
+
+    /** Pinned memory is registered page by page, so {@code pin_size} is a positive multiple of 4 KiB. */
+    static long pinSize(String text) {
+        long bytes = size(text);
+        if (bytes <= 0 || bytes % PAGE != 0) {
+            throw new SpecProblem("pin_size must be a positive multiple of 4096, got '" + text + "'");
+        }
+        return bytes;
+    }
+
+    /** The kernel's hung_task_timeout_secs takes whole seconds, and 0 disables the detector. */
+    static Duration hungTaskTimeout(String text) {
+        Duration d = duration(text);
+        if (d.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new SpecProblem("hung_task_timeout must be at least 1s, got " + format(d));
+        }
+        if (d.toNanos() % 1_000_000_000L != 0) {
+            throw new SpecProblem("hung_task_timeout must be whole seconds"
+                    + " (the kernel's hung_task_timeout_secs), got " + format(d));
+        }
+        return d;
+    }
+
     static int integer(String key, String text, int min, int max) {
         if (!INTEGER.matcher(text).matches()) {
             throw new SpecProblem(key + " must be a whole number, got '" + text + "'");

@@ -163,7 +163,7 @@ class SpecLoaderTest {
     @Test
     void unknownTopLevelKey() {
         assertError(MINIMAL + "repetition: 2\n", 6,
-                "unknown key 'repetition' in the spec (allowed: kernels, scenarios, repetitions, guest)");
+                "unknown key 'repetition' in the spec (allowed: kernels, scenarios, repetitions, guest, topologies)");
     }
 
     @Test
@@ -175,7 +175,7 @@ class SpecLoaderTest {
     @Test
     void unknownScenarioKey() {
         assertError(MINIMAL + "    holds: 5s\n", 6, "unknown key 'holds' in scenario (allowed: name, type, hold,"
-                + " unbind_delay, hung_task_timeout, grace, pin_size)");
+                + " unbind_delay, hung_task_timeout, grace, pin_size, topology)");
     }
 
     @Test
@@ -311,9 +311,9 @@ class SpecLoaderTest {
     @Test
     void unknownScenarioType() {
         assertError(MINIMAL.replace("- name: pinned-unbind", "- name: long-hold"), 5,
-                "unknown scenario type 'long-hold' (known: pinned-unbind); to name a scenario freely,"
+                "unknown scenario type 'long-hold' (known: pinned-unbind, rdma-traffic); to name a scenario freely,"
                         + " give its type with 'type:'");
-        assertError(MINIMAL + "  - name: x\n    type: rdma\n", 7, "unknown scenario type 'rdma' (known: pinned-unbind)");
+        assertError(MINIMAL + "  - name: x\n    type: rdma\n", 7, "unknown scenario type 'rdma' (known: pinned-unbind, rdma-traffic)");
     }
 
     // ---- empty lists
@@ -451,7 +451,7 @@ class SpecLoaderTest {
     void emptySpec() {
         assertThatThrownBy(() -> parse("# nothing here\n"))
                 .isInstanceOf(BadInputException.class)
-                .hasMessage(file + ": spec is empty (expected keys kernels, scenarios, repetitions, guest)");
+                .hasMessage(file + ": spec is empty (expected keys kernels, scenarios, repetitions, guest, topologies)");
     }
 
     @Test

@@ -94,4 +94,10 @@ class SpecValuesTest {
         assertThatThrownBy(() -> SpecValues.integer("repetitions", "99999999999", 1, 1000))
                 .hasMessage("repetitions must be a whole number, got '99999999999'");
     }
+
+    @ParameterizedTest
+    @CsvSource({"65536, 64K", "2097152, 2M", "1073741824, 1G", "4096, 4K", "5000, 5000", "0, 0", "1536, 1536"})
+    void formatsSizesShortly(long bytes, String formatted) {
+        assertThat(SpecValues.formatSize(bytes)).isEqualTo(formatted);
+    }
 }

@@ -30,10 +30,22 @@ final class Kfit {
         List<String> argv = new ArrayList<>(List.of(ROOT.resolve("kfit").toString()));
         argv.addAll(List.of(args));
         Path out = Files.createTempFile("kfit-e2e-", ".out");
-        Path err = Files.createTempFile("kfit-e2e-", ".err");
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder(argv).directory(ROOT.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process p = new ProcessBuilder(argv).directory(ROOT.toFile()).redirectOutput(out.toFile()).start();
+        // kfit's progress goes to the build log as it happens (a long CI run shows where it is) and is kept for asserts.
+        StringBuffer err = new StringBuffer();
+        Thread pump = new Thread(() -> {
+            try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream()))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    System.err.println("  | " + line);
+                    err.append(line).append('\n');
+                }
+            } catch (IOException ignored) {
+                // the process is gone
+            }
+        }, "kfit-stderr");
+        pump.setDaemon(true);
+        pump.start();
         try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroy);
@@ -42,14 +54,13 @@ final class Kfit {
                     p.descendants().forEach(ProcessHandle::destroyForcibly);
                     p.destroyForcibly();
                 }
-                throw new AssertionError("kfit " + String.join(" ", args) + " did not finish within " + timeout
-                        + "\n" + Files.readString(err));
+                throw new AssertionError("kfit " + String.join(" ", args) + " did not finish within " + timeout + "\n" + err);
             }
             Duration elapsed = Duration.ofNanos(System.nanoTime() - t0);
-            return new Result(p.exitValue(), Files.readString(out), Files.readString(err), elapsed);
+            pump.join(10_000);
+            return new Result(p.exitValue(), Files.readString(out), err.toString(), elapsed);
         } finally {
             Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
         }
     }
 

@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
 public final class QemuCommandLine {
     /** NVMe sits behind a PCIe root port so that it can be hot-unplugged later. */
     static final String NVME_PORT = "rp-nvme";
+    public static final String NVME_ID = "nvme0";
+    static final String NVME_DISK = "nvme-disk";
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,30}");
     private static final Pattern MAC = Pattern.compile("([0-9a-f]{2}:){5}[0-9a-f]{2}");
 
@@ -44,16 +46,27 @@ public final class QemuCommandLine {
         add(a, "-device", "e1000,netdev=mgmt,mac=52:54:00:00:00:01");
         for (QemuConfig.SocketLink l : c.links()) {
             add(a, "-netdev", "socket,id=" + l.id() + "," + (l.listen() ? "listen" : "connect") + "=127.0.0.1:" + l.port());
-            add(a, "-device", "e1000,netdev=" + l.id() + ",mac=" + l.mac());
+            // The NIC's id is what QMP set_link takes to pull the cable.
+            add(a, "-device", "e1000,id=" + nicId(l) + ",netdev=" + l.id() + ",mac=" + l.mac());
         }
         if (c.nvmeCmbMb() > 0) {
             add(a, "-device", "pcie-root-port,id=" + NVME_PORT + ",chassis=1,slot=1");
-            // The namespace's contents do not matter: null-co reads zeros and needs no file.
-            add(a, "-drive", "if=none,id=nvme-disk,driver=null-co,size=64M,read-zeroes=on");
-            add(a, "-device", "nvme,id=nvme0,serial=kfit-" + c.name() + ",drive=nvme-disk,cmb_size_mb="
-                    + c.nvmeCmbMb() + ",bus=" + NVME_PORT);
+            // The namespace's contents do not matter: null-co reads zeros and needs no file. A -blockdev
+            // (unlike -drive) outlives device_del, so a hot-unplugged NVMe can be plugged back.
+            add(a, "-blockdev", "driver=null-co,node-name=" + NVME_DISK + ",size=67108864,read-zeroes=on");
+            add(a, "-device", nvmeDevice(c));
         }
         return List.copyOf(a);
+    }
+
+    /** The NVMe device's -device / device_add properties: hot-plug heals with exactly these. */
+    public static String nvmeDevice(QemuConfig c) {
+        return "nvme,id=" + NVME_ID + ",serial=kfit-" + c.name() + ",drive=" + NVME_DISK + ",cmb_size_mb="
+                + c.nvmeCmbMb() + ",bus=" + NVME_PORT;
+    }
+
+    public static String nicId(QemuConfig.SocketLink l) {
+        return "nic-" + l.id();
     }
 
     static String kernelCommandLine(QemuConfig c) {

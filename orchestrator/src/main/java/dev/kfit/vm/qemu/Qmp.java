@@ -78,6 +78,36 @@ public final class Qmp implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits, bounded, for an asynchronous event such as DEVICE_DELETED whose data has the given
+     * device id (null: any). Events already received count. Empty if it did not come in time.
+     */
+    public synchronized java.util.Optional<JsonNode> awaitEvent(String event, String device, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int seen = 0;
+        while (true) {
+            for (; seen < events.size(); seen++) {
+                JsonNode e = events.get(seen);
+                if (e.path("event").asText().equals(event)
+                        && (device == null || device.equals(e.path("data").path("device").asText()))) {
+                    return java.util.Optional.of(e);
+                }
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return java.util.Optional.empty();
+            }
+            try {
+                JsonNode msg = readMessage(Duration.ofNanos(left));
+                if (msg.has("event")) {
+                    events.add(msg);
+                }
+            } catch (IOException timeoutOrClosed) {
+                return java.util.Optional.empty();
+            }
+        }
+    }
+
     public synchronized List<JsonNode> events() {
         return List.copyOf(events);
     }

@@ -145,8 +145,8 @@ class QemuCommandLineTest {
                 "socket,id=peer0,listen=127.0.0.1:41000",
                 "socket,id=peer1,connect=127.0.0.1:41001");
         assertThat(values(argv, "-device")).contains(
-                "e1000,netdev=peer0,mac=52:54:00:00:01:01",
-                "e1000,netdev=peer1,mac=52:54:00:00:01:02");
+                "e1000,id=nic-peer0,netdev=peer0,mac=52:54:00:00:01:01",
+                "e1000,id=nic-peer1,netdev=peer1,mac=52:54:00:00:01:02");
     }
 
     @Test
@@ -159,9 +159,11 @@ class QemuCommandLineTest {
         String bus = opts.stream().filter(o -> o.startsWith("bus=")).findFirst().orElseThrow().substring(4);
         // The bus must be a root port defined on this command line (needed for hot-unplug).
         assertThat(devices).anyMatch(d -> d.startsWith("pcie-root-port,") && Arrays.asList(d.split(",")).contains("id=" + bus));
-        // The nvme drive it refers to must exist too.
+        // The block node it refers to must exist too, as a -blockdev so that it survives a device_del.
         String drive = opts.stream().filter(o -> o.startsWith("drive=")).findFirst().orElseThrow().substring(6);
-        assertThat(values(QemuCommandLine.build(typical()), "-drive")).anyMatch(d -> Arrays.asList(d.split(",")).contains("id=" + drive));
+        assertThat(values(QemuCommandLine.build(typical()), "-blockdev")).anyMatch(d -> Arrays.asList(d.split(",")).contains("node-name=" + drive));
+        // Hot-plug heals with the very same device properties.
+        assertThat(nvme).isEqualTo(QemuCommandLine.nvmeDevice(typical()));
     }
 
     @Test
@@ -170,6 +172,7 @@ class QemuCommandLineTest {
 
         assertThat(values(argv, "-device")).noneMatch(d -> d.startsWith("nvme") || d.startsWith("pcie-root-port"));
         assertThat(values(argv, "-drive")).hasSize(1);
+        assertThat(values(argv, "-blockdev")).isEmpty();
     }
 
     @Test

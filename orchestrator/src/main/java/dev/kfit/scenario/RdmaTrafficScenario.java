@@ -1,0 +1,272 @@
+package dev.kfit.scenario;
+
+import dev.kfit.error.InfraException;
+import dev.kfit.fault.Fault;
+import dev.kfit.fault.FaultTiming;
+import dev.kfit.fault.GuestCommandFault;
+import dev.kfit.fault.QmpFault;
+import dev.kfit.fault.SysfsWriteFault;
+import dev.kfit.guest.Guest;
+import dev.kfit.guest.P2pDevice;
+import dev.kfit.history.Event;
+import dev.kfit.spec.FaultSpec;
+import dev.kfit.spec.RdmaTraffic;
+import dev.kfit.topology.Testbed;
+import dev.kfit.verdict.Outcome;
+import dev.kfit.verdict.PinnedUnbindObservation;
+import dev.kfit.vm.qemu.QemuCommandLine;
+import dev.kfit.vm.qemu.QemuConfig;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * rdma-traffic: the server guest registers its NVMe CMB's P2P memory and serves it over RDMA;
+ * the client writes (or reads) into it in a loop, reporting every completion. Faults fire at
+ * their times after the traffic started and are healed {@code heal_after} once they returned.
+ * Afterwards kfit checks recovery: device bound, p2pmem published, a new registration, traffic.
+ * Times from both guests are mapped onto the host's clock so fault windows and traffic line up.
+ */
+public final class RdmaTrafficScenario implements Scenario {
+    static final String SERVE = "serve";
+    static final String WRITER = "writer";
+    private static final Duration POLL = Duration.ofMillis(500);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    /** The server keeps the pin this long after the traffic's planned end, so faults meet a held pin. */
+    private static final Duration HOLD_MARGIN = Duration.ofSeconds(5);
+    private static final Duration RECOVERY_TRAFFIC = Duration.ofSeconds(5);
+    private final RdmaTraffic spec;
+
+    public RdmaTrafficScenario(RdmaTraffic spec) {
+        this.spec = spec;
+    }
+
+    @Override
+    public String name() {
+        return spec.name();
+    }
+
+    @Override
+    public String topology() {
+        return spec.topology();
+    }
+
+    @Override
+    public Duration grace() {
+        return spec.grace();
+    }
+
+    @Override
+    public ScenarioOutcome run(Testbed tb) {
+        Guest server = tb.guest(spec.server());
+        Guest client = tb.guest(spec.client());
+        for (Guest g : tb.guests().values()) {
+            g.check(List.of("kfit-guest", "write", "/proc/sys/kernel/hung_task_timeout_secs",
+                    Long.toString(spec.hungTaskTimeout().toSeconds())));
+        }
+        String serverIface = tb.ifaceToward(spec.server(), spec.client());
+        String clientIface = tb.ifaceToward(spec.client(), spec.server());
+        String bdf = P2pDevice.find(server);
+        String driver = P2pDevice.driverOf(server, bdf);
+        server.history().host("device", Map.of("guest", server.name(), "bdf", bdf, "driver", driver));
+
+        Duration hold = spec.duration().plus(HOLD_MARGIN).plus(Duration.ofSeconds(10));
+        startServer(server, SERVE, bdf, serverIface, hold);
+        List<Event> serveEvents = await(server, SERVE, List.of("registered", "reg_failed", "error"), START_TIMEOUT);
+        Outcome pin = Guest.find(serveEvents, "registered").isPresent() ? Outcome.OK
+                : Guest.find(serveEvents, "reg_failed").or(() -> Guest.find(serveEvents, "error")).isPresent()
+                ? Outcome.FAILED : Outcome.INDETERMINATE;
+        Integer errno = Guest.find(serveEvents, "reg_failed").map(e -> ((Number) e.get("errno")).intValue()).orElse(null);
+        Long registeredHost = Guest.find(serveEvents, "registered").map(e -> server.toHostNs(e.guestNs())).orElse(null);
+
+        long t0;
+        if (pin == Outcome.OK) {
+            startWriter(client, WRITER, clientIface, spec.duration());
+            await(client, WRITER, List.of("wc", "error", "summary"), START_TIMEOUT);
+            t0 = Guest.find(client.poll(WRITER), "qp_ready").or(() -> Guest.find(client.poll(WRITER), "connected"))
+                    .map(e -> client.toHostNs(e.guestNs())).orElse(System.nanoTime());
+        } else {
+            t0 = System.nanoTime();
+        }
+        server.history().host("workload_start", Map.of("host_ns", t0));
+
+        List<FaultSpec> plan = new ArrayList<>(spec.faults());
+        plan.sort(Comparator.comparing(FaultSpec::at));
+        List<Fault> faults = new ArrayList<>();
+        Map<Fault, FaultSpec> specs = new LinkedHashMap<>();
+        long deadline = t0 + spec.duration().plus(hold).plus(spec.grace()).plus(Duration.ofSeconds(60)).toNanos();
+        Long releaseHost = null;
+        int next = 0;
+        while (System.nanoTime() < deadline) {
+            long now = System.nanoTime();
+            while (next < plan.size() && now >= t0 + plan.get(next).at().toNanos()) {
+                FaultSpec f = plan.get(next++);
+                Fault fault = build(f, tb, server, bdf, driver);
+                fault.inject(0);
+                faults.add(fault);
+                specs.put(fault, f);
+            }
+            for (Fault f : faults) {
+                FaultTiming t = f.poll();
+                if (t.returnedHostNs() != null && t.healedHostNs() == null && t.healOk() == null
+                        && now >= t.returnedHostNs() + specs.get(f).healAfter().toNanos()) {
+                    f.heal();
+                }
+            }
+            List<Event> serve = server.poll(SERVE);
+            List<Event> writer = client.poll(WRITER);
+            releaseHost = Guest.find(serve, "release_start").map(e -> server.toHostNs(e.guestNs())).orElse(releaseHost);
+            boolean serverDone = pin != Outcome.OK || Guest.find(serve, "exit").isPresent() || !server.vm().isAlive();
+            boolean writerDone = pin != Outcome.OK || Guest.find(writer, "exit").isPresent() || Guest.find(writer, "summary").isPresent();
+            boolean faultsDone = next == plan.size() && faults.stream().allMatch(f -> settled(f.poll(), specs.get(f)));
+            boolean stuck = releaseHost != null && now - releaseHost > spec.grace().toNanos();
+            if (serverDone && writerDone && faultsDone || stuck && serverDone && writerDone) {
+                break;
+            }
+            sleep(POLL);
+        }
+        for (Fault f : faults) {
+            if (f.poll().healedHostNs() == null) {
+                f.heal(); // teardown always heals what can be healed
+            }
+        }
+        Long waitedUntil = System.nanoTime();
+
+        Map<String, Object> recovery = recover(server, client, bdf, driver, serverIface, clientIface, faults);
+        List<Event> writerEvents = pin == Outcome.OK ? client.poll(WRITER) : List.of();
+        ScenarioOutcome.TrafficResult traffic = Traffic.summarise(spec.workload(), writerEvents, client, faults, t0,
+                (Double) recovery.get("traffic_resumed_after_heal_ms"));
+
+        Fault primary = faults.isEmpty() ? null : faults.get(0);
+        FaultTiming pt = primary == null ? null : primary.poll();
+        PinnedUnbindObservation obs = new PinnedUnbindObservation(pin, errno, registeredHost, releaseHost,
+                pt == null ? null : pt.startedHostNs(), pt == null ? null : pt.returnedHostNs(),
+                pt == null ? null : pt.ok(), null, waitedUntil);
+        List<ScenarioOutcome.FaultResult> results = new ArrayList<>();
+        for (Fault f : faults) {
+            FaultTiming t = f.poll();
+            results.add(new ScenarioOutcome.FaultResult(f.type(), f.guest(), ms(t.startedHostNs(), t0), t.latencyMs(),
+                    ms(t.healedHostNs(), t0), t.healOk(),
+                    t.returnedHostNs() == null || releaseHost == null ? null : t.returnedHostNs() >= releaseHost,
+                    f.outcome().name(), t.detail()));
+        }
+        return new ScenarioOutcome(obs, results, traffic, recovery);
+    }
+
+    /** A fault is settled once it returned and was healed, or has nothing to heal. */
+    private static boolean settled(FaultTiming t, FaultSpec f) {
+        return t.returnedHostNs() != null && (t.healOk() != null || !t.ok()
+                || f.kind() == dev.kfit.spec.FaultType.KILL_PIN_HOLDER);
+    }
+
+    private Fault build(FaultSpec f, Testbed tb, Guest server, String bdf, String driver) {
+        Guest g = tb.guest(f.guest());
+        switch (f.kind()) {
+            case UNBIND:
+                return SysfsWriteFault.unbind(g, bdf, driver);
+            case PCI_REMOVE:
+                return SysfsWriteFault.pciRemove(g, bdf);
+            case HOT_UNPLUG:
+                return QmpFault.hotUnplug(g);
+            case KILL_PIN_HOLDER:
+                return GuestCommandFault.killPinHolder(g, () -> Guest.find(g.poll(SERVE), "start")
+                        .map(e -> ((Number) e.get("pid")).longValue())
+                        .orElseThrow(() -> new InfraException("no pin holder running on " + g.name())));
+            case LINK_DOWN: {
+                QemuConfig.SocketLink link = g.vm().config().links().get(0);
+                return QmpFault.linkDown(g, QemuCommandLine.nicId(link));
+            }
+            case RDMA_LINK_DELETE: {
+                String peer = g.name().equals(spec.server()) ? spec.client() : spec.server();
+                String iface = tb.ifaceToward(g.name(), peer);
+                return GuestCommandFault.rdmaLinkDelete(g, Testbed.rdmaDeviceOf(iface), iface);
+            }
+            default:
+                throw new IllegalArgumentException("no fault for " + f.type());
+        }
+    }
+
+    /** After the heals: is the device back, is p2pmem published, does a new registration and traffic work? */
+    private Map<String, Object> recover(Guest server, Guest client, String bdf, String driver, String serverIface,
+                                        String clientIface, List<Fault> faults) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        Long healed = faults.stream().map(f -> f.poll().healedHostNs()).filter(java.util.Objects::nonNull)
+                .max(Long::compare).orElse(null);
+        if (healed == null) {
+            r.put("healed", false);
+            return r;
+        }
+        r.put("healed", true);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String published = null;
+        while (System.nanoTime() < deadline && !"1".equals(published)) {
+            published = P2pDevice.published(server, bdf);
+            if (!"1".equals(published)) {
+                sleep(POLL);
+            }
+        }
+        r.put("p2pmem_published", "1".equals(published));
+        r.put("p2pmem_published_after_heal_ms", "1".equals(published) ? (System.nanoTime() - healed) / 1e6 : null);
+        String bound = server.exec(List.of("readlink", "/sys/bus/pci/devices/" + bdf + "/driver"), Guest.COMMAND_TIMEOUT).stdout().strip();
+        r.put("driver_bound", bound.endsWith("/" + driver));
+        if (!"1".equals(published)) {
+            return r;
+        }
+        // A new pin and a short burst of traffic over it.
+        startServer(server, SERVE + "-recovery", bdf, serverIface, RECOVERY_TRAFFIC.plus(Duration.ofSeconds(20)));
+        List<Event> ev = await(server, SERVE + "-recovery", List.of("registered", "reg_failed", "error"), START_TIMEOUT);
+        boolean registered = Guest.find(ev, "registered").isPresent();
+        r.put("new_registration_ok", registered);
+        if (registered) {
+            startWriter(client, WRITER + "-recovery", clientIface, RECOVERY_TRAFFIC);
+            List<Event> w = await(client, WRITER + "-recovery", List.of("summary", "exit"),
+                    RECOVERY_TRAFFIC.plus(START_TIMEOUT));
+            Optional<Event> firstOk = w.stream().filter(e -> e.type().equals("wc") && "IBV_WC_SUCCESS".equals(e.get("status"))).findFirst();
+            r.put("traffic_resumed", firstOk.isPresent());
+            r.put("traffic_resumed_after_heal_ms", firstOk.map(e -> (client.toHostNs(e.guestNs()) - healed) / 1e6).orElse(null));
+            server.exec(List.of("sh", "-c", "busybox pkill -USR1 -f 'kfit-guest serve' || true"), Guest.COMMAND_TIMEOUT);
+        }
+        return r;
+    }
+
+    private void startServer(Guest server, String process, String bdf, String iface, Duration hold) {
+        server.spawn(process, List.of("kfit-guest", "serve", "--file", "/sys/bus/pci/devices/" + bdf + "/p2pmem/allocate",
+                "--size", Long.toString(spec.pinBytes()), "--device", Testbed.rdmaDeviceOf(iface),
+                "--hold", Long.toString(hold.toSeconds())));
+    }
+
+    private void startWriter(Guest client, String process, String iface, Duration duration) {
+        client.spawn(process, List.of("kfit-guest", "rdma-writer", "--server", spec.server(), "--device",
+                Testbed.rdmaDeviceOf(iface), "--size", Long.toString(spec.sizeBytes()), "--duration",
+                Long.toString(duration.toSeconds()), "--op", "write"));
+    }
+
+    /** Polls a process's events until one of {@code types} appears or the timeout passes. */
+    private static List<Event> await(Guest g, String process, List<String> types, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<Event> ev = g.poll(process);
+        while (ev.stream().noneMatch(e -> types.contains(e.type())) && System.nanoTime() < deadline) {
+            sleep(Duration.ofMillis(250));
+            ev = g.poll(process);
+        }
+        return ev;
+    }
+
+    private static Double ms(Long hostNs, long t0) {
+        return hostNs == null ? null : (hostNs - t0) / 1e6;
+    }
+
+    static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InfraException("interrupted", e);
+        }
+    }
+}

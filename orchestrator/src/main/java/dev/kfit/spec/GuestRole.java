@@ -1,0 +1,53 @@
+package dev.kfit.spec;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * One guest of a topology.
+ *
+ * @param name  unique within the topology; also the guest's hostname and QEMU id
+ * @param cmbMb the emulated NVMe controller memory buffer in MiB; 0 means the guest has no NVMe device
+ */
+public record GuestRole(String name, int cmbMb) {
+    /** A hostname label and a QEMU id at once: lower case, no dots or underscores. */
+    static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,30}");
+    static final int MAX_CMB_MB = 4096;
+    static final List<String> KEYS = List.of("name", "cmb");
+
+    public GuestRole {
+        Objects.requireNonNull(name, "name");
+    }
+
+    /** Whether the guest has the NVMe device whose CMB is the P2P memory. */
+    public boolean hasNvme() {
+        return cmbMb > 0;
+    }
+
+    static GuestRole parse(SpecMap m) {
+        String name = m.value("name", GuestRole::name);
+        int cmbMb = m.value("cmb", 0, GuestRole::cmb);
+        return new GuestRole(name, cmbMb);
+    }
+
+    private static String name(String text) {
+        if (!NAME.matcher(text).matches()) {
+            throw new SpecProblem("invalid guest name '" + text + "' (must match " + NAME.pattern()
+                    + ": it becomes a hostname and a QEMU id)");
+        }
+        return text;
+    }
+
+    /** Like the guest's {@code cmb}, but 0 (no NVMe device) is allowed. */
+    private static int cmb(String text) {
+        if (SpecValues.size(text) == 0) {
+            return 0;
+        }
+        int mb = SpecValues.sizeMb("cmb", text);
+        if (mb > MAX_CMB_MB) {
+            throw new SpecProblem("cmb must be at most " + MAX_CMB_MB + "M, got '" + text + "'");
+        }
+        return mb;
+    }
+}
