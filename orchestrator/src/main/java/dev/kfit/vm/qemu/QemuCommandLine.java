@@ -28,6 +28,8 @@ public final class QemuCommandLine {
         a.add(c.qemuBinary());
         add(a, "-name", "kfit-" + c.name() + ",debug-threads=on");
         add(a, "-machine", "q35");
+        // Native PCIe hotplug (pciehp), as on real servers: QEMU's q35 default is ACPI hotplug.
+        add(a, "-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off");
         add(a, "-accel", c.accel().qemuName());
         add(a, "-cpu", c.accel().cpuModel());
         add(a, "-smp", Integer.toString(c.cpus()));
