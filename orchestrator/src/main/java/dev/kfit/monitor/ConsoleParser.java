@@ -611,14 +611,13 @@ public final class ConsoleParser {
         return dot > 0 ? fn.substring(0, dot) : fn;
     }
 
-    /** Kernel threads carry their CPU in the comm ("kworker/u8:1", "ksoftirqd/0"): keep the name. */
+    /**
+     * Kernel threads carry a CPU or IRQ number in the comm ("kworker/u8:1", "irq/24-pciehp"): the
+     * numbers vary between boots, the rest tells which thread it is ("kworker/uN:N", "irq/N-pciehp").
+     */
     private static String normaliseComm(String comm) {
         String c = comm.strip();
-        int slash = c.indexOf('/');
-        if (slash > 0 && c.substring(slash).chars().anyMatch(Character::isDigit)) {
-            return c.substring(0, slash);
-        }
-        return c;
+        return c.indexOf('/') > 0 ? c.replaceAll("\\d+", "N") : c;
     }
 
     private static final Pattern HEAD_CUT = Pattern.compile("[:,!{\\[]| (?:at|for|in|on) | - ");

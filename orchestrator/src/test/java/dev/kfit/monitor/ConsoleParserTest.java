@@ -116,9 +116,13 @@ class ConsoleParserTest {
     }
 
     @Test
-    void kernelThreadCommLosesItsCpuAndCommMayContainColons() {
+    void kernelThreadCommLosesItsNumbersAndCommMayContainColons() {
         assertThat(title(hungTask(10, "kworker/u8:1", 42, 5)))
-                .isEqualTo("INFO: task kworker blocked in state D in memunmap_pages");
+                .isEqualTo("INFO: task kworker/uN:N blocked in state D in memunmap_pages")
+                .isEqualTo(title(hungTask(10, "kworker/u16:3", 43, 10)));
+        // pciehp's IRQ thread stays recognisable, whatever its IRQ number.
+        assertThat(title(hungTask(10, "irq/24-pciehp", 38, 5)))
+                .isEqualTo("INFO: task irq/N-pciehp blocked in state D in memunmap_pages");
         assertThat(title(hungTask(10, "a:b", 42, 5)))
                 .isEqualTo("INFO: task a:b blocked in state D in memunmap_pages");
     }
