@@ -1,0 +1,86 @@
+package dev.kfit.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * examples/traffic-faults.yaml on the patched 6.12: two guests joined over a loopback socket,
+ * RDMA writes from initiator into target's P2P memory while target's NVMe is unbound, and while
+ * the hypervisor hot-unplugs it.
+ */
+class TrafficFaultsIT {
+    static Path run;
+    static Kfit.Result result;
+    static JsonNode results;
+
+    @BeforeAll
+    static void runSpec() throws Exception {
+        run = Kfit.runDir("traffic-faults");
+        result = Kfit.run(Duration.ofMinutes(45), "run", "examples/traffic-faults.yaml", "--out", run.toString());
+        results = Kfit.results(run);
+    }
+
+    static JsonNode cell(String scenario) {
+        for (JsonNode c : results.get("cells")) {
+            if (c.get("scenario").asText().equals(scenario)) {
+                return c;
+            }
+        }
+        throw new AssertionError("no cell for " + scenario + "\n" + result);
+    }
+
+    @Test
+    void everyCellGetsAKernelVerdict() {
+        assertThat(result.exit()).as(result.toString()).isZero();
+        for (JsonNode c : results.get("cells")) {
+            assertThat(c.get("verdict").asText()).as(c.toPrettyString()).isNotEqualTo("INFRA_ERROR");
+            assertThat(c.get("consoles").fieldNames()).toIterable().containsExactlyInAnyOrder("target", "initiator");
+            for (JsonNode console : c.get("consoles")) {
+                assertThat(run.resolve(console.asText())).isNotEmptyFile();
+            }
+        }
+    }
+
+    @Test
+    void writesRunWhileTheUnbindIsBlockedAndEverythingRecovers() {
+        JsonNode c = cell("traffic-unbind");
+        assertThat(c.get("verdict").asText()).as(c.toPrettyString()).isEqualTo("BLOCKED_UNTIL_RELEASE");
+        JsonNode fault = c.get("faults").get(0);
+        assertThat(fault.get("type").asText()).isEqualTo("unbind");
+        assertThat(fault.get("returned_after_release").asBoolean()).as(fault.toPrettyString()).isTrue();
+        assertThat(fault.get("inject_ms").asDouble()).as("the unbind blocked for seconds").isGreaterThan(5_000);
+        assertThat(fault.get("heal_ok").asBoolean()).isTrue();
+
+        JsonNode traffic = c.get("traffic");
+        assertThat(traffic.get("completions").asLong()).isPositive();
+        assertThat(traffic.get("errors").asLong()).isZero();
+        assertThat(traffic.get("before_mb_s").asDouble()).isPositive();
+        assertThat(traffic.get("during_mb_s").asDouble()).as("writes go on during the blocked unbind").isPositive();
+
+        JsonNode recovery = c.get("recovery");
+        assertThat(recovery.get("driver_bound").asBoolean()).as(recovery.toPrettyString()).isTrue();
+        assertThat(recovery.get("p2pmem_published").asBoolean()).isTrue();
+        assertThat(recovery.get("new_registration_ok").asBoolean()).isTrue();
+        assertThat(recovery.get("traffic_resumed").asBoolean()).isTrue();
+        assertThat(c.get("splats").findValuesAsText("type")).contains("HUNG_TASK");
+    }
+
+    @Test
+    void hypervisorHotUnplugIsRecordedAndJudged() {
+        JsonNode c = cell("traffic-hot-unplug");
+        assertThat(List.of("BLOCKED_UNTIL_RELEASE", "HUNG", "PROMPT", "CRASH")).contains(c.get("verdict").asText());
+        JsonNode fault = c.get("faults").get(0);
+        assertThat(fault.get("type").asText()).isEqualTo("hot-unplug");
+        assertThat(fault.get("inject_at_ms").asDouble()).isBetween(7_000.0, 15_000.0);
+        // What the peer saw is recorded either way.
+        assertThat(c.get("traffic").get("completions").asLong()).isPositive();
+        assertThat(c.get("duration_s").asDouble()).as("bounded: hold + grace + boot").isLessThan(600);
+    }
+}
