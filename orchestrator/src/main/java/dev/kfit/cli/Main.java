@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "kfit", mixinStandardHelpOptions = true, version = "kfit 0.1",
         description = "kernel fault-injection testbed: build kernels, boot them in QEMU, inject faults, judge.",
-        subcommands = {Main.Run.class, Main.Reproduce.class, Main.Show.class})
+        subcommands = {Main.Run.class, Main.Reproduce.class, Main.Report.class})
 public final class Main {
     @Option(names = "--stacktrace", description = "print the stack trace of an error", scope = CommandLine.ScopeType.INHERIT)
     boolean stacktrace;
@@ -99,8 +99,8 @@ public final class Main {
         }
     }
 
-    @Command(name = "show", description = "Print the verdict table of a run directory.")
-    static final class Show implements Callable<Integer> {
+    @Command(name = "report", description = "Rebuild a run directory's reports (junit.xml) from its results and print its table.")
+    static final class Report implements Callable<Integer> {
         @Parameters(paramLabel = "RUN", description = "run directory")
         Path run;
 
@@ -110,7 +110,9 @@ public final class Main {
             if (!Files.isRegularFile(file)) {
                 throw new BadInputException(file + ": no such file (not a kfit run directory?)");
             }
-            System.out.print(Table.render(Results.read(file)));
+            Results results = Results.read(file);
+            dev.kfit.report.JunitReport.write(results, run.resolve("junit.xml"));
+            System.out.print(Table.render(results));
             return ExitCodes.OK;
         }
     }

@@ -30,6 +30,7 @@ public final class Guest implements AutoCloseable {
     private final SshSession ssh;
     private final History history;
     private final Map<String, List<Event>> streams = new HashMap<>();
+    private final Map<String, Long> offsets = new HashMap<>();
     private static final java.util.regex.Pattern T_NS = java.util.regex.Pattern.compile("\"t_ns\":(\\d+)");
     private Long hostMinusGuestNs;
 
@@ -73,6 +74,7 @@ public final class Guest implements AutoCloseable {
         ssh.check(List.of("mkdir", "-p", EVENT_DIR), COMMAND_TIMEOUT);
         ssh.check(cmd, COMMAND_TIMEOUT);
         streams.put(process, new ArrayList<>());
+        offsets.remove(process);
     }
 
     /**
@@ -81,19 +83,21 @@ public final class Guest implements AutoCloseable {
      */
     public List<Event> poll(String process) {
         List<Event> seen = streams.computeIfAbsent(process, p -> new ArrayList<>());
-        ExecResult r = ssh.exec(List.of("cat", eventFile(process)), Duration.ofSeconds(10));
+        long offset = offsets.getOrDefault(process, 0L);
+        // Only what was appended since the last poll: a long traffic run writes thousands of events.
+        ExecResult r = ssh.exec(List.of("tail", "-c", "+" + (offset + 1), eventFile(process)), Duration.ofSeconds(10));
         if (!r.ok()) {
             return List.copyOf(seen);
         }
-        String[] lines = r.stdout().split("\n");
-        // The last line may be half written: only complete lines count.
-        int complete = r.stdout().endsWith("\n") ? lines.length : lines.length - 1;
-        for (int i = seen.size(); i < complete; i++) {
-            if (lines[i].isBlank()) {
-                continue;
+        String text = r.stdout();
+        // The last line may be half written: only complete lines count, the rest is read again next time.
+        int end = text.lastIndexOf('\n') + 1;
+        for (String line : text.substring(0, end).split("\n")) {
+            if (!line.isBlank()) {
+                seen.add(history.append(parse(process, line)));
             }
-            seen.add(history.append(parse(process, lines[i])));
         }
+        offsets.put(process, offset + text.substring(0, end).getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
         return List.copyOf(seen);
     }
 

@@ -73,7 +73,7 @@ public final class Runner {
 
         CellRunner cells = new CellRunner(host, image, accel, spec.guest(), layout, progress);
         List<CellResult> done = new ArrayList<>();
-        new Results(info, done).write(layout.results());
+        publish(new Results(info, done), layout);
         int total = spec.kernels().size() * spec.scenarios().size() * spec.repetitions();
         for (KernelSpec k : spec.kernels()) {
             for (ScenarioSpec s : spec.scenarios()) {
@@ -82,12 +82,18 @@ public final class Runner {
                     progress.accept("[" + (done.size() + 1) + "/" + total + "] " + id);
                     CellResult r = cells.run(id, kernels.get(k.label()), scenario(s), spec.topologyOf(s), rep);
                     done.add(r);
-                    new Results(info, done).write(layout.results());
+                    publish(new Results(info, done), layout);
                     progress.accept(id + ": " + r.verdict());
                 }
             }
         }
         return new Results(info, done);
+    }
+
+    /** Everything the run knows so far, rewritten after each cell: a killed run loses nothing finished. */
+    static void publish(Results results, RunLayout layout) {
+        results.write(layout.results());
+        dev.kfit.report.JunitReport.write(results, layout.dir().resolve("junit.xml"));
     }
 
     static Scenario scenario(ScenarioSpec s) {
