@@ -16,6 +16,7 @@ import dev.kfit.verdict.Outcome;
 import dev.kfit.verdict.PinnedUnbindObservation;
 import dev.kfit.vm.qemu.QemuCommandLine;
 import dev.kfit.vm.qemu.QemuConfig;
+import dev.kfit.workload.PerftestWorkload;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,10 +28,14 @@ import java.util.Optional;
 
 /**
  * rdma-traffic: the server guest registers its NVMe CMB's P2P memory and serves it over RDMA;
- * the client writes (or reads) into it in a loop, reporting every completion. Faults fire at
- * their times after the traffic started and are healed {@code heal_after} once they returned.
- * Afterwards kfit checks recovery: device bound, p2pmem published, a new registration, traffic.
- * Times from both guests are mapped onto the host's clock so fault windows and traffic line up.
+ * the client writes (or reads) into it in a loop. With kfit-writer (kfit-guest serve/rdma-writer)
+ * every completion and a per-second tick is reported; with perftest (ib_write_bw, ib_read_bw; see
+ * {@link PerftestWorkload}) the server is perftest's with {@code --mmap} of the P2P memory and the
+ * client reports one result line per interval. Faults fire at their times after the traffic
+ * started and are healed {@code heal_after} once they returned. Afterwards kfit checks recovery
+ * (always with kfit-writer, the precise instrument): device bound, p2pmem published, a new
+ * registration, traffic. Times from both guests are mapped onto the host's clock so fault windows
+ * and traffic line up.
  */
 public final class RdmaTrafficScenario implements Scenario {
     static final String SERVE = "serve";
@@ -74,24 +79,46 @@ public final class RdmaTrafficScenario implements Scenario {
         String bdf = P2pDevice.find(server);
         String driver = P2pDevice.driverOf(server, bdf);
         server.history().host("device", Map.of("guest", server.name(), "bdf", bdf, "driver", driver));
+        boolean perftest = PerftestWorkload.handles(spec.workload());
 
         Duration hold = spec.duration().plus(HOLD_MARGIN).plus(Duration.ofSeconds(10));
-        startServer(server, SERVE, bdf, serverIface, hold);
-        List<Event> serveEvents = await(server, SERVE, List.of("registered", "reg_failed", "error"), START_TIMEOUT);
-        Outcome pin = Guest.find(serveEvents, "registered").isPresent() ? Outcome.OK
-                : Guest.find(serveEvents, "reg_failed").or(() -> Guest.find(serveEvents, "error")).isPresent()
-                ? Outcome.FAILED : Outcome.INDETERMINATE;
-        Integer errno = Guest.find(serveEvents, "reg_failed").map(e -> ((Number) e.get("errno")).intValue()).orElse(null);
-        Long registeredHost = Guest.find(serveEvents, "registered").map(e -> server.toHostNs(e.guestNs())).orElse(null);
-
+        Outcome pin;
+        Integer errno;
+        Long registeredHost;
         long t0;
-        if (pin == Outcome.OK) {
-            startWriter(client, WRITER, clientIface, spec.duration());
-            await(client, WRITER, List.of("wc", "error", "summary"), START_TIMEOUT);
-            t0 = Guest.find(client.poll(WRITER), "qp_ready").or(() -> Guest.find(client.poll(WRITER), "connected"))
-                    .map(e -> client.toHostNs(e.guestNs())).orElse(System.nanoTime());
+        if (perftest) {
+            // perftest's server registers only once a client connected: start both, then ask the server.
+            startPerftestServer(server, bdf, serverIface);
+            awaitListening(server);
+            startPerftestClient(client, clientIface);
+            List<Event> serveEvents = awaitUntil(server, SERVE,
+                    ev -> PerftestWorkload.registration(ev).isPresent(), START_TIMEOUT);
+            pin = PerftestWorkload.registration(serveEvents).orElse(Outcome.INDETERMINATE);
+            errno = null; // perftest does not print it
+            registeredHost = PerftestWorkload.registeredNs(serveEvents).map(server::toHostNs).orElse(null);
+            if (pin == Outcome.OK) {
+                List<Event> w = awaitUntil(client, WRITER, ev -> PerftestWorkload.trafficStartNs(ev).isPresent()
+                        || Guest.find(ev, "exit").isPresent(), START_TIMEOUT);
+                t0 = PerftestWorkload.trafficStartNs(w).map(client::toHostNs).orElse(System.nanoTime());
+            } else {
+                t0 = System.nanoTime();
+            }
         } else {
-            t0 = System.nanoTime();
+            startServer(server, SERVE, bdf, serverIface, hold);
+            List<Event> serveEvents = await(server, SERVE, List.of("registered", "reg_failed", "error"), START_TIMEOUT);
+            pin = Guest.find(serveEvents, "registered").isPresent() ? Outcome.OK
+                    : Guest.find(serveEvents, "reg_failed").or(() -> Guest.find(serveEvents, "error")).isPresent()
+                    ? Outcome.FAILED : Outcome.INDETERMINATE;
+            errno = Guest.find(serveEvents, "reg_failed").map(e -> ((Number) e.get("errno")).intValue()).orElse(null);
+            registeredHost = Guest.find(serveEvents, "registered").map(e -> server.toHostNs(e.guestNs())).orElse(null);
+            if (pin == Outcome.OK) {
+                startWriter(client, WRITER, clientIface, spec.duration());
+                await(client, WRITER, List.of("wc", "error", "summary"), START_TIMEOUT);
+                t0 = Guest.find(client.poll(WRITER), "qp_ready").or(() -> Guest.find(client.poll(WRITER), "connected"))
+                        .map(e -> client.toHostNs(e.guestNs())).orElse(System.nanoTime());
+            } else {
+                t0 = System.nanoTime();
+            }
         }
         server.history().host("workload_start", Map.of("host_ns", t0));
 
@@ -120,7 +147,8 @@ public final class RdmaTrafficScenario implements Scenario {
             }
             List<Event> serve = server.poll(SERVE);
             List<Event> writer = client.poll(WRITER);
-            releaseHost = Guest.find(serve, "release_start").map(e -> server.toHostNs(e.guestNs())).orElse(releaseHost);
+            releaseHost = (perftest ? PerftestWorkload.releaseNs(serve)
+                    : Guest.find(serve, "release_start").map(Event::guestNs)).map(server::toHostNs).orElse(releaseHost);
             boolean serverDone = pin != Outcome.OK || Guest.find(serve, "exit").isPresent() || !server.vm().isAlive();
             boolean writerDone = pin != Outcome.OK || Guest.find(writer, "exit").isPresent() || Guest.find(writer, "summary").isPresent();
             boolean faultsDone = next == plan.size() && faults.stream().allMatch(f -> settled(f.poll(), specs.get(f)));
@@ -139,8 +167,10 @@ public final class RdmaTrafficScenario implements Scenario {
 
         Map<String, Object> recovery = recover(server, client, bdf, driver, serverIface, clientIface, faults);
         List<Event> writerEvents = pin == Outcome.OK ? client.poll(WRITER) : List.of();
-        ScenarioOutcome.TrafficResult traffic = Traffic.summarise(spec.workload(), writerEvents, client, faults, t0,
-                (Double) recovery.get("traffic_resumed_after_heal_ms"));
+        Double recoveredMs = (Double) recovery.get("traffic_resumed_after_heal_ms");
+        ScenarioOutcome.TrafficResult traffic = perftest
+                ? Traffic.perftest(spec.workload(), PerftestWorkload.output(writerEvents), client, faults, t0, recoveredMs)
+                : Traffic.summarise(spec.workload(), writerEvents, client, faults, t0, recoveredMs);
 
         Fault primary = faults.isEmpty() ? null : faults.get(0);
         FaultTiming pt = primary == null ? null : primary.poll();
@@ -244,6 +274,45 @@ public final class RdmaTrafficScenario implements Scenario {
         client.spawn(process, List.of("kfit-guest", "rdma-writer", "--server", spec.server(), "--device",
                 Testbed.rdmaDeviceOf(iface), "--size", Long.toString(spec.sizeBytes()), "--duration",
                 Long.toString(duration.toSeconds()), "--op", "write"));
+    }
+
+    private void startPerftestServer(Guest server, String bdf, String iface) {
+        server.spawn(SERVE, PerftestWorkload.serverArgv(spec.workload(), Testbed.rdmaDeviceOf(iface), spec.sizeBytes(),
+                "/sys/bus/pci/devices/" + bdf + "/p2pmem/allocate",
+                START_TIMEOUT.plus(spec.duration()).plus(START_TIMEOUT)));
+    }
+
+    /** The client stops itself {@code duration} after its traffic started, and at the latest after a start timeout more. */
+    private void startPerftestClient(Guest client, String iface) {
+        client.spawn(WRITER, PerftestWorkload.clientArgv(spec.workload(), Testbed.rdmaDeviceOf(iface), spec.sizeBytes(),
+                spec.server(), spec.duration(), spec.duration().plus(START_TIMEOUT)));
+    }
+
+    /** perftest's client does not retry: wait for the server's banner, then for its port to listen. */
+    private static void awaitListening(Guest server) {
+        List<Event> ev = awaitUntil(server, SERVE, e -> PerftestWorkload.waitingForClient(e)
+                || Guest.find(e, "exit").isPresent(), START_TIMEOUT);
+        if (Guest.find(ev, "exit").isPresent()) {
+            return; // it failed to start: the registration check says so
+        }
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        String check = "ss -Hltn 'sport = :" + PerftestWorkload.PORT + "' | grep -q .";
+        while (System.nanoTime() < deadline
+                && !server.exec(List.of("sh", "-c", check), Guest.COMMAND_TIMEOUT).ok()) {
+            sleep(Duration.ofMillis(250));
+        }
+    }
+
+    /** Polls a process's events until {@code done} holds or the timeout passes. */
+    private static List<Event> awaitUntil(Guest g, String process, java.util.function.Predicate<List<Event>> done,
+                                          Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<Event> ev = g.poll(process);
+        while (!done.test(ev) && System.nanoTime() < deadline) {
+            sleep(Duration.ofMillis(250));
+            ev = g.poll(process);
+        }
+        return ev;
     }
 
     /** Polls a process's events until one of {@code types} appears or the timeout passes. */

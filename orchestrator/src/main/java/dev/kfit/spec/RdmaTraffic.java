@@ -27,8 +27,8 @@ public record RdmaTraffic(String name, String topology, String workload, Duratio
     public static final List<String> WORKLOADS = List.of("kfit-writer", "ib_write_bw", "ib_read_bw");
     static final String DEFAULT_TOPOLOGY = TopologySpec.PAIR;
     static final String DEFAULT_WORKLOAD = "kfit-writer";
-    /** perftest's runner (parsing its per-interval output) is still to be written. */
-    static final List<String> RUNNABLE_WORKLOADS = List.of("kfit-writer");
+    /** Every known workload has a runner (perftest's: dev.kfit.workload.PerftestWorkload). */
+    static final List<String> RUNNABLE_WORKLOADS = List.of("kfit-writer", "ib_write_bw", "ib_read_bw");
     static final Duration DEFAULT_DURATION = Duration.ofSeconds(30);
     static final long DEFAULT_SIZE = 64 * 1024;
     static final long DEFAULT_PIN_BYTES = 2 * SpecValues.MIB;
