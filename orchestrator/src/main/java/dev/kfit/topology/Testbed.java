@@ -114,6 +114,7 @@ public final class Testbed implements AutoCloseable {
             SshTarget t = new SshTarget("127.0.0.1", vm.sshPort(), "root", image.clientKey(), image.hostKey());
             SshSession ssh = SshSession.connectWhenReady(t, SSH_TIMEOUT, Duration.ofSeconds(20), vm::isAlive);
             guests.put(e.getKey(), new Guest(e.getKey(), vm, ssh, history));
+            history.host("ssh_ready", Map.of("guest", e.getKey()));
         }
     }
 
