@@ -7,7 +7,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${1:-1}
 OUT=$(mktemp -d /tmp/kfit-bench.XXXXXX)
-trap 'rm -rf "$OUT"' EXIT
+trap '[ -n "${KFIT_BENCH_KEEP:-}" ] || rm -rf "$OUT"' EXIT
 
 peak_sampler() {   # largest RSS of any kfit QEMU, in KiB, sampled every 0.5 s
     local peak=0 rss
