@@ -14,7 +14,7 @@ public final class Table {
         rows.add(new String[] {"KERNEL", "VERSION", "SCENARIO", "REP", "VERDICT", "PIN", "UNBIND", "AFTER RELEASE", "SPLATS"});
         for (CellResult c : results.cells()) {
             String pin = c.pin() == null || c.pin().ok() == null ? "-"
-                    : c.pin().ok() ? "ok" : "errno " + c.pin().errno();
+                    : c.pin().ok() ? "ok" : c.pin().errno() == null ? "refused" : "errno " + c.pin().errno();
             String splats = c.splats().isEmpty() ? "-" : c.splats().size() + ": " + c.splats().get(0).type()
                     + " " + c.splats().get(0).title();
             rows.add(new String[] {c.kernel(), nz(c.kernelVersion()), c.scenario(), Integer.toString(c.repetition()),

@@ -200,18 +200,44 @@ class PerftestOutputTest {
     }
 
     @Test
-    void refusedRegistrationIsAnErrorBeforeAnyLocalAddress() {
-        // What perftest prints when ibv_reg_mr fails (perftest_resources.c create_mr / ctx_init).
-        PerftestOutput out = PerftestOutput.parseText(String.join("\n",
-                "", "************************************", "* Waiting for client to connect... *",
-                "************************************",
-                "allocated mmap buffer of size 131072 at 0x7f0000000000",
-                "Couldn't allocate MR", "failed to create mr", "Failed to create MR",
-                " Couldn't create IB resources", ""));
-        assertThat(out.mapped()).isPresent();
-        assertThat(out.registered()).isEmpty();
-        assertThat(out.errors()).hasSize(4).noneMatch(PerftestOutput.Problem::afterHeader);
-        assertThat(out.firstTrafficError()).isEmpty();
+    void refusedRegistrationIsAnErrorBeforeAnyLocalAddress() throws IOException {
+        // Unpatched 6.12: ibv_reg_mr of the P2P mapping fails (EFAULT); perftest names no errno.
+        PerftestOutput srv = PerftestOutput.parse(stamped(resource("refused-server.jsonl")),
+                PerftestOutput.Timing.FLUSHED, 1.0);
+        assertThat(srv.mapped()).isPresent();
+        assertThat(srv.registered()).isEmpty();
+        assertThat(srv.errors()).extracting(PerftestOutput.Problem::text).containsExactly(
+                "Couldn't allocate MR", "failed to create mr", "Failed to create MR", "Couldn't create IB resources");
+        assertThat(srv.errors()).noneMatch(p -> p.afterHeader() || p.completion());
+        assertThat(srv.errors().get(0).seenNs()).isEqualTo(10_380_000_000L);
+        // Its client saw the handshake fail before any traffic.
+        PerftestOutput cli = PerftestOutput.parse(stamped(resource("refused-client.jsonl")),
+                PerftestOutput.Timing.FLUSHED, 1.0);
+        assertThat(cli.header()).isEmpty();
+        assertThat(cli.results()).isEmpty();
+        assertThat(cli.errors()).hasSize(3);
+        assertThat(cli.completionErrors()).isZero();
+        assertThat(cli.firstTrafficError()).isEmpty();
+    }
+
+    @Test
+    void trafficThroughAnUnbindThatWaitedForTheRelease() throws IOException {
+        // 6.12 with the series: unbind 10 s into 20 s of ib_write_bw, blocked until the server exited.
+        PerftestOutput cli = PerftestOutput.parse(stamped(resource("unbind-client.jsonl")),
+                PerftestOutput.Timing.FLUSHED, 1.0);
+        assertThat(cli.header()).map(PerftestOutput.Line::seenNs).contains(13_000_000_000L);
+        assertThat(cli.results()).hasSize(13);
+        assertThat(cli.results().stream().mapToLong(PerftestOutput.Result::iterations).sum()).isEqualTo(1034);
+        assertThat(cli.results().get(0).endNs()).isEqualTo(13_000_000_000L
+                + Math.round(62 * 65536 / (3.86 * PerftestOutput.MIB) * 1e9));
+        assertThat(cli.megabytesPerSecond(cli.results().get(0))).isCloseTo(4.0475, within(1e-4));
+        for (int i = 1; i < cli.results().size(); i++) {
+            assertThat(cli.results().get(i).startNs()).isEqualTo(cli.results().get(i - 1).seenNs());
+        }
+        assertThat(cli.errors()).isEmpty();
+        PerftestOutput srv = PerftestOutput.parse(stamped(resource("unbind-server.jsonl")),
+                PerftestOutput.Timing.FLUSHED, 1.0);
+        assertThat(srv.firstLineAfterResults()).map(PerftestOutput.Line::seenNs).contains(32_460_000_000L);
     }
 
     @Test

@@ -64,6 +64,22 @@ class PerftestWorkloadTest {
     }
 
     @Test
+    void refusedRegistrationAndTheRealUnbindRun() throws IOException {
+        List<Event> refused = events("refused-server.jsonl");
+        assertThat(PerftestWorkload.registration(refused)).contains(Outcome.FAILED);
+        assertThat(PerftestWorkload.registeredNs(refused)).isEmpty();
+        assertThat(PerftestWorkload.releaseNs(refused)).isEmpty();
+        assertThat(PerftestWorkload.exitStatus(refused)).contains(1);
+        assertThat(PerftestWorkload.trafficStartNs(events("refused-client.jsonl"))).isEmpty();
+
+        List<Event> server = events("unbind-server.jsonl");
+        assertThat(PerftestWorkload.registration(server)).contains(Outcome.OK);
+        // The unbind returned at 32.558 s (guest), 98 ms after this.
+        assertThat(PerftestWorkload.releaseNs(server)).contains(32_460_000_000L);
+        assertThat(PerftestWorkload.trafficStartNs(events("unbind-client.jsonl"))).contains(13_000_000_000L);
+    }
+
+    @Test
     void killedServerReportsNoRelease() throws IOException {
         List<Event> ev = events("killed-server.jsonl");
         assertThat(PerftestWorkload.registration(ev)).contains(Outcome.OK);
