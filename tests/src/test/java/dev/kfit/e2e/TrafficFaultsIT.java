@@ -73,6 +73,16 @@ class TrafficFaultsIT {
     }
 
     @Test
+    void perftestRunsWithAPerIntervalSeriesAcrossTheBlockedUnbind() {
+        JsonNode c = cell("perftest-unbind");
+        assertThat(c.get("verdict").asText()).as(c.toPrettyString()).isEqualTo("BLOCKED_UNTIL_RELEASE");
+        JsonNode traffic = c.get("traffic");
+        assertThat(traffic.get("workload").asText()).isEqualTo("ib_write_bw");
+        assertThat(traffic.get("series").size()).as("one point per perftest interval").isGreaterThan(5);
+        assertThat(traffic.get("during_mb_s").asDouble()).isPositive();
+    }
+
+    @Test
     void hypervisorHotUnplugIsRecordedAndJudged() {
         JsonNode c = cell("traffic-hot-unplug");
         assertThat(List.of("BLOCKED_UNTIL_RELEASE", "HUNG", "PROMPT", "CRASH")).contains(c.get("verdict").asText());
