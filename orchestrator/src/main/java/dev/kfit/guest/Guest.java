@@ -22,6 +22,8 @@ import java.util.Optional;
  */
 public final class Guest implements AutoCloseable {
     public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(30);
+    /** Between two polls of a guest's events: each poll is one SSH round trip. */
+    public static final Duration POLL_INTERVAL = Duration.ofMillis(250);
     private static final String EVENT_DIR = "/run/kfit";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -130,6 +132,35 @@ public final class Guest implements AutoCloseable {
             history.host("clock", Map.of("guest", name, "host_minus_guest_ns", hostMinusGuestNs, "rtt_ns", bestRtt));
         }
         return guestNs + hostMinusGuestNs;
+    }
+
+    /**
+     * Polls a process's events until {@code done} holds or {@code timeout} passes; returns what
+     * was seen either way (the caller tells a timeout from the events).
+     */
+    public List<Event> awaitEvents(String process, java.util.function.Predicate<List<Event>> done, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<Event> ev = poll(process);
+        while (!done.test(ev) && System.nanoTime() < deadline) {
+            pause(POLL_INTERVAL);
+            ev = poll(process);
+        }
+        return ev;
+    }
+
+    /** Until one of {@code types} appears, bounded. */
+    public List<Event> awaitAny(String process, List<String> types, Duration timeout) {
+        return awaitEvents(process, ev -> ev.stream().anyMatch(e -> types.contains(e.type())), timeout);
+    }
+
+    /** The one place kfit waits between polls of a guest: every caller bounds its loop with a deadline. */
+    public static void pause(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new dev.kfit.error.InfraException("interrupted", e);
+        }
     }
 
     public static Optional<Event> find(List<Event> events, String type) {

@@ -60,7 +60,7 @@ public final class PinnedUnbindScenario implements Scenario {
         PinWorkload pin = new PinWorkload("/sys/bus/pci/devices/" + bdf + "/p2pmem/allocate", spec.pinBytes(), spec.hold());
         SysfsWriteFault unbind = SysfsWriteFault.unbind(g, bdf, driver);
         pin.start(g);
-        List<Event> regEvents = awaitRegistration(pin);
+        List<Event> regEvents = g.awaitEvents(PinWorkload.PROCESS, ev -> PinWorkload.registration(ev).isPresent(), REGISTRATION_TIMEOUT);
         Outcome pinOutcome = PinWorkload.registration(regEvents).orElse(Outcome.INDETERMINATE);
         Long registeredNs = Guest.find(regEvents, "registered").map(Event::guestNs).orElse(null);
         Integer errno = Guest.find(regEvents, "reg_failed").or(() -> Guest.find(regEvents, "error"))
@@ -91,7 +91,7 @@ public final class PinnedUnbindScenario implements Scenario {
             if (releaseNs != null && waitedUntil != null && waitedUntil - releaseNs > spec.grace().toNanos()) {
                 break; // released long enough ago: the unbind is hung
             }
-            sleep(POLL);
+            Guest.pause(POLL);
         }
         unbind.heal();
         g.history().host("recovery", Map.of("p2pmem_published", String.valueOf(P2pDevice.published(g, bdf))));
@@ -103,24 +103,5 @@ public final class PinnedUnbindScenario implements Scenario {
                 end.map(e -> (Boolean) e.get("ok")).orElse(null),
                 end.map(e -> e.get("errno")).map(n -> ((Number) n).intValue()).orElse(null),
                 waitedUntil);
-    }
-
-    private static List<Event> awaitRegistration(PinWorkload pin) {
-        long deadline = System.nanoTime() + REGISTRATION_TIMEOUT.toNanos();
-        List<Event> events = pin.poll();
-        while (PinWorkload.registration(events).isEmpty() && System.nanoTime() < deadline) {
-            sleep(Duration.ofMillis(200));
-            events = pin.poll();
-        }
-        return events;
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InfraException("interrupted", e);
-        }
     }
 }

@@ -95,13 +95,13 @@ public final class RdmaTrafficScenario implements Scenario {
             startPerftestServer(server, bdf, serverIface);
             awaitListening(server);
             startPerftestClient(client, clientIface);
-            List<Event> serveEvents = awaitUntil(server, SERVE,
+            List<Event> serveEvents = server.awaitEvents(SERVE,
                     ev -> PerftestWorkload.registration(ev).isPresent(), START_TIMEOUT);
             pin = PerftestWorkload.registration(serveEvents).orElse(Outcome.INDETERMINATE);
             errno = null; // perftest does not print it
             registeredHost = PerftestWorkload.registeredNs(serveEvents).map(server::toHostNs).orElse(null);
             if (pin == Outcome.OK) {
-                List<Event> w = awaitUntil(client, WRITER, ev -> PerftestWorkload.trafficStartNs(ev).isPresent()
+                List<Event> w = client.awaitEvents(WRITER, ev -> PerftestWorkload.trafficStartNs(ev).isPresent()
                         || Guest.find(ev, "exit").isPresent(), START_TIMEOUT);
                 t0 = PerftestWorkload.trafficStartNs(w).map(client::toHostNs).orElse(System.nanoTime());
             } else {
@@ -109,7 +109,7 @@ public final class RdmaTrafficScenario implements Scenario {
             }
         } else {
             startServer(server, SERVE, bdf, serverIface, hold);
-            List<Event> serveEvents = await(server, SERVE, List.of("registered", "reg_failed", "error"), START_TIMEOUT);
+            List<Event> serveEvents = server.awaitAny(SERVE, List.of("registered", "reg_failed", "error"), START_TIMEOUT);
             pin = Guest.find(serveEvents, "registered").isPresent() ? Outcome.OK
                     : Guest.find(serveEvents, "reg_failed").or(() -> Guest.find(serveEvents, "error")).isPresent()
                     ? Outcome.FAILED : Outcome.INDETERMINATE;
@@ -117,7 +117,7 @@ public final class RdmaTrafficScenario implements Scenario {
             registeredHost = Guest.find(serveEvents, "registered").map(e -> server.toHostNs(e.guestNs())).orElse(null);
             if (pin == Outcome.OK) {
                 startWriter(client, WRITER, clientIface, spec.duration());
-                await(client, WRITER, List.of("wc", "error", "summary"), START_TIMEOUT);
+                client.awaitAny(WRITER, List.of("wc", "error", "summary"), START_TIMEOUT);
                 t0 = Guest.find(client.poll(WRITER), "qp_ready").or(() -> Guest.find(client.poll(WRITER), "connected"))
                         .map(e -> client.toHostNs(e.guestNs())).orElse(System.nanoTime());
             } else {
@@ -160,7 +160,7 @@ public final class RdmaTrafficScenario implements Scenario {
             if (serverDone && writerDone && faultsDone || stuck && serverDone && writerDone) {
                 break;
             }
-            sleep(POLL);
+            Guest.pause(POLL);
         }
         for (Fault f : faults) {
             if (f.poll().healedHostNs() == null) {
@@ -243,7 +243,7 @@ public final class RdmaTrafficScenario implements Scenario {
         while (System.nanoTime() < deadline && !"1".equals(published)) {
             published = P2pDevice.published(server, bdf);
             if (!"1".equals(published)) {
-                sleep(POLL);
+                Guest.pause(POLL);
             }
         }
         r.put("p2pmem_published", "1".equals(published));
@@ -255,12 +255,12 @@ public final class RdmaTrafficScenario implements Scenario {
         }
         // A new pin and a short burst of traffic over it.
         startServer(server, SERVE + "-recovery", bdf, serverIface, RECOVERY_TRAFFIC.plus(Duration.ofSeconds(20)));
-        List<Event> ev = await(server, SERVE + "-recovery", List.of("registered", "reg_failed", "error"), START_TIMEOUT);
+        List<Event> ev = server.awaitAny(SERVE + "-recovery", List.of("registered", "reg_failed", "error"), START_TIMEOUT);
         boolean registered = Guest.find(ev, "registered").isPresent();
         r.put("new_registration_ok", registered);
         if (registered) {
             startWriter(client, WRITER + "-recovery", clientIface, RECOVERY_TRAFFIC);
-            List<Event> w = await(client, WRITER + "-recovery", List.of("summary", "exit"),
+            List<Event> w = client.awaitAny(WRITER + "-recovery", List.of("summary", "exit"),
                     RECOVERY_TRAFFIC.plus(START_TIMEOUT));
             Optional<Event> firstOk = w.stream().filter(e -> e.type().equals("wc") && "IBV_WC_SUCCESS".equals(e.get("status"))).findFirst();
             r.put("traffic_resumed", firstOk.isPresent());
@@ -296,7 +296,7 @@ public final class RdmaTrafficScenario implements Scenario {
 
     /** perftest's client does not retry: wait for the server's banner, then for its port to listen. */
     private static void awaitListening(Guest server) {
-        List<Event> ev = awaitUntil(server, SERVE, e -> PerftestWorkload.waitingForClient(e)
+        List<Event> ev = server.awaitEvents(SERVE, e -> PerftestWorkload.waitingForClient(e)
                 || Guest.find(e, "exit").isPresent(), START_TIMEOUT);
         if (Guest.find(ev, "exit").isPresent()) {
             return; // it failed to start: the registration check says so
@@ -305,43 +305,11 @@ public final class RdmaTrafficScenario implements Scenario {
         String check = "ss -Hltn 'sport = :" + PerftestWorkload.PORT + "' | grep -q .";
         while (System.nanoTime() < deadline
                 && !server.exec(List.of("sh", "-c", check), Guest.COMMAND_TIMEOUT).ok()) {
-            sleep(Duration.ofMillis(250));
+            Guest.pause(Guest.POLL_INTERVAL);
         }
-    }
-
-    /** Polls a process's events until {@code done} holds or the timeout passes. */
-    private static List<Event> awaitUntil(Guest g, String process, java.util.function.Predicate<List<Event>> done,
-                                          Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        List<Event> ev = g.poll(process);
-        while (!done.test(ev) && System.nanoTime() < deadline) {
-            sleep(Duration.ofMillis(250));
-            ev = g.poll(process);
-        }
-        return ev;
-    }
-
-    /** Polls a process's events until one of {@code types} appears or the timeout passes. */
-    private static List<Event> await(Guest g, String process, List<String> types, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        List<Event> ev = g.poll(process);
-        while (ev.stream().noneMatch(e -> types.contains(e.type())) && System.nanoTime() < deadline) {
-            sleep(Duration.ofMillis(250));
-            ev = g.poll(process);
-        }
-        return ev;
     }
 
     private static Double ms(Long hostNs, long t0) {
         return hostNs == null ? null : (hostNs - t0) / 1e6;
-    }
-
-    static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InfraException("interrupted", e);
-        }
     }
 }
