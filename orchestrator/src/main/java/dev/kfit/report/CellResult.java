@@ -9,7 +9,8 @@ import java.util.List;
  *
  * @param console  the console log of the guest holding the device (target), relative to the run directory
  * @param consoles every guest's console log, by guest name
- * @param error   kfit's own failure for INFRA_ERROR cells, else null
+ * @param error    kfit's own failure for INFRA_ERROR cells, else null
+ * @param attempts how many times the cell ran: more than 1 when an INFRA_ERROR was retried
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record CellResult(
@@ -33,7 +34,15 @@ public record CellResult(
         String history,
         String error,
         String startedAt,
-        double durationS) {
+        double durationS,
+        int attempts) {
+
+    /** The same result, noting how many times the cell was run (INFRA_ERROR is retried). */
+    public CellResult withAttempts(int n) {
+        return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
+                unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
+                startedAt, durationS, n);
+    }
 
     public record Pin(Boolean ok, Integer errno) {
     }

@@ -117,7 +117,7 @@ public final class CellRunner {
                     outcome == null ? Map.of() : outcome.recovery(),
                     layout.relative(mainConsole), consolePaths, layout.relative(dir.resolve("history.jsonl")),
                     verdict == Verdict.INFRA_ERROR ? (infra != null ? infra : "scenario ended without an observation") : null,
-                    started.toString(), Duration.between(started, Instant.now()).toMillis() / 1000.0);
+                    started.toString(), Duration.between(started, Instant.now()).toMillis() / 1000.0, 1);
         }
     }
 

@@ -18,6 +18,7 @@ import dev.kfit.spec.PinnedUnbind;
 import dev.kfit.spec.ScenarioSpec;
 import dev.kfit.spec.Spec;
 import dev.kfit.vm.qemu.Accel;
+import dev.kfit.verdict.Verdict;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -37,6 +38,8 @@ import java.util.function.Consumer;
  * (kernel x scenario x repetition) in order, writing results.json after each cell.
  */
 public final class Runner {
+    /** An INFRA_ERROR cell is run again this many times before its INFRA_ERROR stands. */
+    static final int INFRA_RETRIES = 2;
     private final Host host;
     private final Cache cache;
     private final Path root;
@@ -52,6 +55,7 @@ public final class Runner {
 
     public Results run(Spec spec, RunLayout layout) {
         String startedAt = Instant.now().toString();
+        Map<String, CellResult> earlier = finishedEarlier(spec, layout);
         copy(spec.file(), layout.spec());
 
         GuestImage image = new ImageBuilder(host, cache, root.resolve("guest-images"), progress).build();
@@ -80,7 +84,16 @@ public final class Runner {
                 for (int rep = 1; rep <= spec.repetitions(); rep++) {
                     String id = k.label() + "." + s.name() + ".r" + rep;
                     progress.accept("[" + (done.size() + 1) + "/" + total + "] " + id);
-                    CellResult r = cells.run(id, kernels.get(k.label()), scenario(s), spec.topologyOf(s), rep);
+                    CellResult r = earlier.get(id);
+                    if (r != null) {
+                        progress.accept(id + ": finished in an earlier run of this directory, kept");
+                    }
+                    for (int attempt = 1; r == null || r.verdict().equals(Verdict.INFRA_ERROR.name()) && attempt <= 1 + INFRA_RETRIES; attempt++) {
+                        if (attempt > 1) {
+                            progress.accept(id + ": INFRA_ERROR (" + r.error().lines().findFirst().orElse("") + "), retry " + (attempt - 1));
+                        }
+                        r = cells.run(id, kernels.get(k.label()), scenario(s), spec.topologyOf(s), rep).withAttempts(attempt);
+                    }
                     done.add(r);
                     publish(new Results(info, done), layout);
                     progress.accept(id + ": " + r.verdict());
@@ -88,6 +101,31 @@ public final class Runner {
             }
         }
         return new Results(info, done);
+    }
+
+    /**
+     * Resuming: a run directory that already holds results keeps its cells with a kernel verdict, so a
+     * killed nightly picks up where it stopped. Only the same spec may continue a run.
+     */
+    static Map<String, CellResult> finishedEarlier(Spec spec, RunLayout layout) {
+        Map<String, CellResult> kept = new LinkedHashMap<>();
+        if (!Files.isRegularFile(layout.results()) || !Files.isRegularFile(layout.spec())) {
+            return kept;
+        }
+        try {
+            if (!Files.readString(layout.spec()).equals(Files.readString(spec.file()))) {
+                throw new dev.kfit.error.BadInputException(layout.dir() + ": this run directory was started with another spec ("
+                        + layout.spec() + " differs from " + spec.file() + "); use a new --out");
+            }
+        } catch (IOException e) {
+            throw new InfraException("cannot compare specs: " + e.getMessage(), e);
+        }
+        for (CellResult c : Results.read(layout.results()).cells()) {
+            if (!c.verdict().equals(Verdict.INFRA_ERROR.name())) {
+                kept.put(c.id(), c);
+            }
+        }
+        return kept;
     }
 
     /** Everything the run knows so far, rewritten after each cell: a killed run loses nothing finished. */

@@ -14,7 +14,7 @@ final class Cells {
                         "[  145.123000] INFO: task tee:312 blocked for more than 120 seconds.", "target")),
                 List.of(), null, java.util.Map.of(),
                 "cells/k61-pinned-unbind-r1/console.log", java.util.Map.of("target", "cells/k61-pinned-unbind-r1/console.log"), "cells/k61-pinned-unbind-r1/history.jsonl", null,
-                "2024-05-01T10:00:00Z", 61.5);
+                "2024-05-01T10:00:00Z", 61.5, 1);
     }
 
     static CellResult refused() {
@@ -22,7 +22,7 @@ final class Cells {
                 "pinned-unbind", 2, "PIN_REFUSED", new CellResult.Pin(false, 14), 120.4, null, List.of(),
                 List.of(), null, java.util.Map.of(),
                 "cells/k61-pinned-unbind-r2/console.log", java.util.Map.of("target", "cells/k61-pinned-unbind-r2/console.log"), "cells/k61-pinned-unbind-r2/history.jsonl", null,
-                "2024-05-01T10:01:00Z", 30.0);
+                "2024-05-01T10:01:00Z", 30.0, 1);
     }
 
     static CellResult infra() {
@@ -33,7 +33,7 @@ final class Cells {
                 List.of(), null, java.util.Map.of(),
                 "cells/k66-pinned-unbind-r1/console.log", java.util.Map.of("target", "cells/k66-pinned-unbind-r1/console.log"), "cells/k66-pinned-unbind-r1/history.jsonl",
                 "SshException: connection refused by 127.0.0.1:40022\n\tat dev.kfit.ssh.SshSession.connect",
-                "2024-05-01T10:02:00Z", 300.25);
+                "2024-05-01T10:02:00Z", 300.25, 1);
     }
 
     static Results results(CellResult... cells) {

@@ -1,0 +1,72 @@
+package dev.kfit.run;
+
+import dev.kfit.error.BadInputException;
+import dev.kfit.report.CellResult;
+import dev.kfit.report.Results;
+import dev.kfit.spec.Spec;
+import dev.kfit.spec.SpecLoader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** A killed run, rerun into the same directory, keeps what it finished and redoes the rest. */
+class ResumeTest {
+    static final String SPEC = """
+            kernels:
+              - label: k
+                source: debian:linux-source-6.12
+            scenarios:
+              - name: pinned-unbind
+            repetitions: 3
+            """;
+
+    @TempDir
+    Path tmp;
+
+    private static CellResult cell(String id, String verdict) {
+        return new CellResult(id, "k", "6.12.117", "debian:linux-source-6.12=6.12.117-1", List.of(), "pinned-unbind", 1,
+                verdict, new CellResult.Pin(null, null), null, null, List.of(), List.of(), null, Map.of(),
+                "cells/" + id + "/target/console.log", Map.of(), "cells/" + id + "/history.jsonl",
+                verdict.equals("INFRA_ERROR") ? "boot failed" : null, "2026-11-25T10:00:00Z", 40.0, 1);
+    }
+
+    @Test
+    void keepsCellsWithAKernelVerdictAndRedoesInfraErrors() throws Exception {
+        Path specFile = tmp.resolve("s.yaml");
+        Files.writeString(specFile, SPEC);
+        Spec spec = SpecLoader.load(specFile);
+        RunLayout layout = RunLayout.create(tmp.resolve("run"));
+        Files.writeString(layout.spec(), SPEC);
+        new Results(new Results.RunInfo("spec.yaml", "t", "h", "q", "TCG", List.of(), "i"),
+                List.of(cell("k.pinned-unbind.r1", "BLOCKED_UNTIL_RELEASE"), cell("k.pinned-unbind.r2", "INFRA_ERROR")))
+                .write(layout.results());
+
+        assertThat(Runner.finishedEarlier(spec, layout)).containsOnlyKeys("k.pinned-unbind.r1");
+    }
+
+    @Test
+    void aFreshDirectoryHasNothingToResume() throws Exception {
+        Path specFile = tmp.resolve("s.yaml");
+        Files.writeString(specFile, SPEC);
+        assertThat(Runner.finishedEarlier(SpecLoader.load(specFile), RunLayout.create(tmp.resolve("new")))).isEmpty();
+    }
+
+    @Test
+    void anotherSpecMayNotContinueARun() throws Exception {
+        Path specFile = tmp.resolve("s.yaml");
+        Files.writeString(specFile, SPEC.replace("repetitions: 3", "repetitions: 4"));
+        RunLayout layout = RunLayout.create(tmp.resolve("run"));
+        Files.writeString(layout.spec(), SPEC);
+        new Results(new Results.RunInfo("spec.yaml", "t", "h", "q", "TCG", List.of(), "i"), List.of()).write(layout.results());
+
+        assertThatThrownBy(() -> Runner.finishedEarlier(SpecLoader.load(specFile), layout))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("another spec");
+    }
+}
