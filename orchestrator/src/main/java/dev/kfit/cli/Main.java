@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "kfit", mixinStandardHelpOptions = true, version = "kfit 0.1",
         description = "kernel fault-injection testbed: build kernels, boot them in QEMU, inject faults, judge.",
-        subcommands = {Main.Run.class, Main.Reproduce.class, Main.Report.class})
+        subcommands = {Main.Run.class, Main.Reproduce.class, Main.Report.class, Main.Compare.class})
 public final class Main {
     @Option(names = "--stacktrace", description = "print the stack trace of an error", scope = CommandLine.ScopeType.INHERIT)
     boolean stacktrace;
@@ -96,6 +96,29 @@ public final class Main {
                 throw new BadInputException(spec + ": built-in spec missing from this checkout");
             }
             return runSpec(spec, out);
+        }
+    }
+
+    @Command(name = "compare", description = "Compare two run directories; exit 1 when the newer one regressed.")
+    static final class Compare implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "OLD_RUN")
+        Path older;
+        @Parameters(index = "1", paramLabel = "NEW_RUN")
+        Path newer;
+
+        @Override
+        public Integer call() {
+            var changes = dev.kfit.compare.Comparison.compare(read(older), read(newer));
+            System.out.print(dev.kfit.compare.Comparison.render(changes));
+            return changes.stream().anyMatch(dev.kfit.compare.Comparison.Change::regression) ? ExitCodes.REGRESSION : ExitCodes.OK;
+        }
+
+        private static Results read(Path run) {
+            Path file = run.resolve("results.json");
+            if (!Files.isRegularFile(file)) {
+                throw new BadInputException(file + ": no such file (not a kfit run directory?)");
+            }
+            return Results.read(file);
         }
     }
 

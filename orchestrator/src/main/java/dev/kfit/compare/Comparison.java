@@ -1,0 +1,139 @@
+package dev.kfit.compare;
+
+import dev.kfit.report.CellResult;
+import dev.kfit.report.Results;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Compares two runs cell group by cell group (a group is one kernel and one scenario, all its
+ * repetitions). Groups match by kernel label and scenario; when the labels differ (an unpatched
+ * run against a patched one) and each run has a single kernel, by scenario alone.
+ * A regression: a significant slowdown of the unbind (rank test p &lt; 0.05 and median up by more
+ * than 10 %), a verdict that is a new finding (BLOCKED_UNTIL_RELEASE, HUNG, CRASH), or a new splat.
+ */
+public final class Comparison {
+    static final Set<String> FINDINGS = Set.of("BLOCKED_UNTIL_RELEASE", "HUNG", "CRASH");
+    static final double ALPHA = 0.05;
+    static final double SLOWDOWN = 1.10;
+
+    public record Change(String group, String kind, String detail, boolean regression) {
+    }
+
+    private Comparison() {
+    }
+
+    public static List<Change> compare(Results older, Results newer) {
+        boolean byScenarioOnly = kernels(older).size() == 1 && kernels(newer).size() == 1
+                && !kernels(older).equals(kernels(newer));
+        Map<String, List<CellResult>> a = groups(older, byScenarioOnly);
+        Map<String, List<CellResult>> b = groups(newer, byScenarioOnly);
+        List<Change> changes = new ArrayList<>();
+        for (Map.Entry<String, List<CellResult>> e : b.entrySet()) {
+            String g = e.getKey();
+            List<CellResult> now = e.getValue();
+            List<CellResult> before = a.get(g);
+            if (before == null) {
+                changes.add(new Change(g, "new", "no such cells in the older run", false));
+                continue;
+            }
+            verdicts(g, before, now, changes);
+            splats(g, before, now, changes);
+            latency(g, before, now, changes);
+        }
+        for (String g : a.keySet()) {
+            if (!b.containsKey(g)) {
+                changes.add(new Change(g, "gone", "no such cells in the newer run", false));
+            }
+        }
+        // Regressions first: they are what a nightly reader needs to see.
+        changes.sort((x, y) -> Boolean.compare(y.regression(), x.regression()));
+        return changes;
+    }
+
+    private static void verdicts(String g, List<CellResult> before, List<CellResult> now, List<Change> out) {
+        Set<String> old = new LinkedHashSet<>();
+        before.forEach(c -> old.add(c.verdict()));
+        Set<String> cur = new LinkedHashSet<>();
+        now.forEach(c -> cur.add(c.verdict()));
+        if (!old.equals(cur)) {
+            boolean worse = cur.stream().anyMatch(v -> FINDINGS.contains(v) && !old.contains(v));
+            out.add(new Change(g, "verdict", old + " -> " + cur, worse));
+        }
+    }
+
+    private static void splats(String g, List<CellResult> before, List<CellResult> now, List<Change> out) {
+        Set<String> old = titles(before);
+        Set<String> cur = titles(now);
+        for (String t : cur) {
+            if (!old.contains(t)) {
+                out.add(new Change(g, "new splat", t, true));
+            }
+        }
+        for (String t : old) {
+            if (!cur.contains(t)) {
+                out.add(new Change(g, "splat gone", t, false));
+            }
+        }
+    }
+
+    private static void latency(String g, List<CellResult> before, List<CellResult> now, List<Change> out) {
+        List<Double> x = before.stream().map(CellResult::unbindMs).filter(Objects::nonNull).toList();
+        List<Double> y = now.stream().map(CellResult::unbindMs).filter(Objects::nonNull).toList();
+        if (x.isEmpty() || y.isEmpty()) {
+            return;
+        }
+        double m0 = RankTest.median(x);
+        double m1 = RankTest.median(y);
+        double p = RankTest.pValue(x, y);
+        boolean slower = p < ALPHA && m1 > m0 * SLOWDOWN;
+        if (p < ALPHA || slower) {
+            out.add(new Change(g, "unbind latency", String.format(Locale.ROOT,
+                    "median %.0f ms -> %.0f ms (%+.0f %%), Mann-Whitney p=%.3g, n=%d/%d", m0, m1, 100 * (m1 - m0) / m0, p,
+                    x.size(), y.size()), slower));
+        }
+    }
+
+    private static Set<String> titles(List<CellResult> cells) {
+        Set<String> t = new LinkedHashSet<>();
+        cells.forEach(c -> c.splats().forEach(s -> t.add(s.type() + " " + s.title())));
+        return t;
+    }
+
+    private static Set<String> kernels(Results r) {
+        Set<String> k = new LinkedHashSet<>();
+        r.cells().forEach(c -> k.add(c.kernel()));
+        return k;
+    }
+
+    private static Map<String, List<CellResult>> groups(Results r, boolean byScenarioOnly) {
+        Map<String, List<CellResult>> m = new LinkedHashMap<>();
+        for (CellResult c : r.cells()) {
+            if (c.verdict().equals("INFRA_ERROR")) {
+                continue; // kfit's own failures say nothing about the kernel
+            }
+            String key = byScenarioOnly ? c.scenario() : c.kernel() + " / " + c.scenario();
+            m.computeIfAbsent(key, k -> new ArrayList<>()).add(c);
+        }
+        return m;
+    }
+
+    public static String render(List<Change> changes) {
+        if (changes.isEmpty()) {
+            return "no changes\n";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Change c : changes) {
+            sb.append(c.regression() ? "REGRESSION  " : "change      ").append(c.group()).append(": ").append(c.kind())
+                    .append(": ").append(c.detail()).append('\n');
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,69 @@
+package dev.kfit.compare;
+
+import dev.kfit.report.CellResult;
+import dev.kfit.report.Results;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ComparisonTest {
+    private static CellResult cell(String kernel, int rep, String verdict, double unbindMs, String splat) {
+        List<CellResult.SplatResult> splats = splat == null ? List.of()
+                : List.of(new CellResult.SplatResult("HUNG_TASK", splat, 15.8, "...", "target"));
+        return new CellResult(kernel + ".pinned-unbind.r" + rep, kernel, "6.12.117", "debian:linux-source-6.12", List.of(),
+                "pinned-unbind", rep, verdict, new CellResult.Pin(!verdict.equals("PIN_REFUSED"), null), unbindMs, null,
+                splats, List.of(), null, Map.of(), "c", Map.of(), "h", null, "t", 40, 1);
+    }
+
+    private static Results run(String kernel, String verdict, double base, double step, String splat) {
+        List<CellResult> cells = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            cells.add(cell(kernel, i, verdict, base + step * (i % 5), splat));
+        }
+        return new Results(new Results.RunInfo("s", "t", "h", "q", "TCG", List.of(), "i"), cells);
+    }
+
+    @Test
+    void unpatchedAgainstPatchedFlagsTheBlockedVerdictAndTheHungTask() {
+        Results unpatched = run("6.12", "PIN_REFUSED", 200, 10, null);
+        Results patched = run("6.12-series", "BLOCKED_UNTIL_RELEASE", 17_000, 20,
+                "INFO: task kfit-guest blocked in state D in memunmap_pages");
+        List<Comparison.Change> changes = Comparison.compare(unpatched, patched);
+
+        assertThat(changes).filteredOn(Comparison.Change::regression).extracting(Comparison.Change::kind)
+                .contains("verdict", "new splat", "unbind latency");
+        assertThat(changes.get(0).regression()).as("regressions are listed first").isTrue();
+        assertThat(Comparison.render(changes)).contains("REGRESSION  pinned-unbind: verdict: [PIN_REFUSED] -> [BLOCKED_UNTIL_RELEASE]");
+    }
+
+    @Test
+    void twoRunsOfTheSameKernelFlagNothing() {
+        Results a = run("6.12-series", "BLOCKED_UNTIL_RELEASE", 17_000, 20, "INFO: task kfit-guest blocked in state D in memunmap_pages");
+        Results b = run("6.12-series", "BLOCKED_UNTIL_RELEASE", 17_010, 15, "INFO: task kfit-guest blocked in state D in memunmap_pages");
+        assertThat(Comparison.compare(a, b)).noneMatch(Comparison.Change::regression);
+    }
+
+    @Test
+    void theFixGoingAwayIsAChangeNotARegression() {
+        Results patched = run("6.12-series", "BLOCKED_UNTIL_RELEASE", 17_000, 20, "INFO: task x blocked in state D in memunmap_pages");
+        Results fixed = run("6.13", "PROMPT", 150, 10, null);
+        List<Comparison.Change> changes = Comparison.compare(patched, fixed);
+        assertThat(changes).isNotEmpty().noneMatch(Comparison.Change::regression);
+        assertThat(changes).extracting(Comparison.Change::kind).contains("verdict", "splat gone");
+    }
+
+    @Test
+    void rankTestSeparatesClearlyDifferentSamplesAndNotEqualOnes() {
+        List<Double> fast = List.of(100.0, 110.0, 105.0, 98.0, 120.0, 101.0, 99.0, 115.0, 103.0, 108.0);
+        List<Double> slow = List.of(150.0, 160.0, 155.0, 148.0, 170.0, 151.0, 149.0, 165.0, 153.0, 158.0);
+        assertThat(RankTest.pValue(fast, slow)).isLessThan(0.001);
+        assertThat(RankTest.pValue(fast, fast)).isGreaterThan(0.9);
+        assertThat(RankTest.pValue(List.of(1.0, 2.0), slow)).as("too few to say").isEqualTo(1.0);
+        assertThat(RankTest.median(List.of(3.0, 1.0, 2.0, 10.0))).isEqualTo(2.5);
+        assertThat(RankTest.phi(1.959964)).isCloseTo(0.975, org.assertj.core.data.Offset.offset(1e-4));
+    }
+}
