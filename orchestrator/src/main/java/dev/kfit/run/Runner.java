@@ -132,6 +132,7 @@ public final class Runner {
     static void publish(Results results, RunLayout layout) {
         results.write(layout.results());
         dev.kfit.report.JunitReport.write(results, layout.dir().resolve("junit.xml"));
+        dev.kfit.report.KcidbExport.write(results, layout.dir().resolve("kcidb.json"));
     }
 
     static Scenario scenario(ScenarioSpec s) {
