@@ -80,7 +80,7 @@ public final class SshSession implements AutoCloseable {
                 if (!cf.await(timeout, CancelOption.CANCEL_ON_TIMEOUT)) {
                     throw fail(target, "connect", "no connection within " + Durations.format(timeout), null);
                 }
-                session = cf.verify().getSession();
+                session = cf.verify().getSession(); // completed: awaited with a bound above
                 session.addPublicKeyIdentity(identity);
                 step = "auth";
                 // auth() also covers the banner and key exchange, where the host key is checked.
@@ -89,7 +89,7 @@ public final class SshSession implements AutoCloseable {
                     throw hostKeyFailure(target, verifier).orElse(fail(target, "auth",
                             "no banner, key exchange or authentication within " + Durations.format(timeout), null));
                 }
-                af.verify();
+                af.verify(); // completed: awaited with a bound above; throws if auth failed
             } catch (SshException e) {
                 throw e;
             } catch (IOException | RuntimeException e) {
@@ -234,7 +234,7 @@ public final class SshSession implements AutoCloseable {
                 channel.close(true);
                 return new ExecResult(command, null, out.text(), err.text(), since(start), true);
             }
-            open.verify();
+            open.verify(); // completed: awaited with a bound above
             closeStdin(channel);
             Set<ClientChannelEvent> events = channel.waitFor(EnumSet.of(ClientChannelEvent.CLOSED),
                     remaining(deadline));
