@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "kfit", mixinStandardHelpOptions = true, version = "kfit 0.1",
         description = "kernel fault-injection testbed: build kernels, boot them in QEMU, inject faults, judge.",
-        subcommands = {Main.Run.class, Main.Reproduce.class, Main.Report.class, Main.Compare.class})
+        subcommands = {Main.Run.class, Main.Reproduce.class, Main.Nightly.class, Main.Report.class, Main.Compare.class})
 public final class Main {
     @Option(names = "--stacktrace", description = "print the stack trace of an error", scope = CommandLine.ScopeType.INHERIT)
     boolean stacktrace;
@@ -91,12 +91,27 @@ public final class Main {
 
         @Override
         public Integer call() {
-            Path spec = root().resolve("examples/reproduce.yaml");
-            if (!Files.isRegularFile(spec)) {
-                throw new BadInputException(spec + ": built-in spec missing from this checkout");
-            }
-            return runSpec(spec, out);
+            return runSpec(builtin("examples/reproduce.yaml"), out);
         }
+    }
+
+    @Command(name = "nightly", description = "Run the nightly matrix: examples/nightly.yaml (4 kernels x 2 scenarios x 10).")
+    static final class Nightly implements Callable<Integer> {
+        @Option(names = "--out", paramLabel = "DIR", description = "run directory (default runs/<UTC time>); an existing one is resumed")
+        Path out;
+
+        @Override
+        public Integer call() {
+            return runSpec(builtin("examples/nightly.yaml"), out);
+        }
+    }
+
+    static Path builtin(String relative) {
+        Path spec = root().resolve(relative);
+        if (!Files.isRegularFile(spec)) {
+            throw new BadInputException(spec + ": built-in spec missing from this checkout");
+        }
+        return spec;
     }
 
     @Command(name = "compare", description = "Compare two run directories; exit 1 when the newer one regressed.")

@@ -79,11 +79,13 @@ public final class Runner {
         List<CellResult> done = new ArrayList<>();
         publish(new Results(info, done), layout);
         int total = spec.kernels().size() * spec.scenarios().size() * spec.repetitions();
+        long cellsStart = System.nanoTime();
+        int ranHere = 0;
         for (KernelSpec k : spec.kernels()) {
             for (ScenarioSpec s : spec.scenarios()) {
                 for (int rep = 1; rep <= spec.repetitions(); rep++) {
                     String id = k.label() + "." + s.name() + ".r" + rep;
-                    progress.accept("[" + (done.size() + 1) + "/" + total + "] " + id);
+                    progress.accept("[" + (done.size() + 1) + "/" + total + "] " + id + eta(cellsStart, ranHere, total - done.size()));
                     CellResult r = earlier.get(id);
                     if (r != null) {
                         progress.accept(id + ": finished in an earlier run of this directory, kept");
@@ -93,6 +95,7 @@ public final class Runner {
                             progress.accept(id + ": INFRA_ERROR (" + r.error().lines().findFirst().orElse("") + "), retry " + (attempt - 1));
                         }
                         r = cells.run(id, kernels.get(k.label()), scenario(s), spec.topologyOf(s), rep).withAttempts(attempt);
+                        ranHere += attempt == 1 ? 1 : 0;
                     }
                     done.add(r);
                     publish(new Results(info, done), layout);
@@ -101,6 +104,16 @@ public final class Runner {
             }
         }
         return new Results(info, done);
+    }
+
+    /** " (elapsed 12 min, about 30 min left)" from the cells run so far in this process. */
+    static String eta(long startNs, int ran, int left) {
+        long elapsed = (System.nanoTime() - startNs) / 1_000_000_000L;
+        if (ran == 0) {
+            return "";
+        }
+        long perCell = elapsed / ran;
+        return String.format(" (elapsed %d min, about %d min left)", elapsed / 60, (perCell * left + 59) / 60);
     }
 
     /**

@@ -1,0 +1,21 @@
+package dev.kfit.spec;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The specs users copy (and ./kfit reproduce / nightly run) must load as they are shipped. */
+class ShippedSpecsTest {
+    @ParameterizedTest
+    @ValueSource(strings = {"reproduce.yaml", "reproduce-7.2.yaml", "traffic-faults.yaml", "nightly.yaml"})
+    void loads(String name) {
+        Spec spec = SpecLoader.load(Path.of("..", "examples", name));
+        assertThat(spec.kernels()).isNotEmpty();
+        for (KernelSpec k : spec.kernels()) {
+            assertThat(k.patchFiles()).allMatch(p -> p.toString().endsWith(".patch"));
+        }
+    }
+}
