@@ -137,7 +137,7 @@ public final class Main {
         }
     }
 
-    @Command(name = "report", description = "Rebuild a run directory's reports (junit.xml, kcidb.json) from its results and print its table.")
+    @Command(name = "report", description = "Rebuild a run directory's reports (junit.xml, kcidb.json, report.html) from its results and print its table.")
     static final class Report implements Callable<Integer> {
         @Parameters(paramLabel = "RUN", description = "run directory")
         Path run;
@@ -151,6 +151,7 @@ public final class Main {
             Results results = Results.read(file);
             dev.kfit.report.JunitReport.write(results, run.resolve("junit.xml"));
             dev.kfit.report.KcidbExport.write(results, run.resolve("kcidb.json"));
+            dev.kfit.report.HtmlReport.write(results, run.resolve("report.html"));
             System.out.print(Table.render(results));
             return ExitCodes.OK;
         }

@@ -146,6 +146,7 @@ public final class Runner {
         results.write(layout.results());
         dev.kfit.report.JunitReport.write(results, layout.dir().resolve("junit.xml"));
         dev.kfit.report.KcidbExport.write(results, layout.dir().resolve("kcidb.json"));
+        dev.kfit.report.HtmlReport.write(results, layout.dir().resolve("report.html"));
     }
 
     static Scenario scenario(ScenarioSpec s) {

@@ -16,6 +16,7 @@ import java.util.Objects;
  * it was): kfit-writer's per-second ticks, perftest's per-interval result lines.
  */
 final class Traffic {
+    static final double MIN_POINT_SECONDS = 0.25;
     private Traffic() {
     }
 
@@ -105,7 +106,10 @@ final class Traffic {
         double[] after = new double[2];
         List<double[]> series = new ArrayList<>();
         for (Sample s : samples) {
-            series.add(new double[] {(s.hostNs() - t0) / 1e6, s.bytes() / s.seconds() / 1e6});
+            // A last partial tick of a few ms would plot as a spike: it counts in the sums, not as a point.
+            if (s.seconds() >= MIN_POINT_SECONDS) {
+                series.add(new double[] {(s.hostNs() - t0) / 1e6, s.bytes() / s.seconds() / 1e6});
+            }
             double[] bucket = inject == null || s.hostNs() < inject ? before : healed == null || s.hostNs() < healed ? during : after;
             bucket[0] += s.bytes();
             bucket[1] += s.seconds();
