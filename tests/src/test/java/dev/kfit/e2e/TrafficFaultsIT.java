@@ -93,9 +93,15 @@ class TrafficFaultsIT {
                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--user-data-dir=" + profile, "--window-size=900,1600", "--screenshot=" + png, html.toUri().toString())
                 .redirectErrorStream(true).redirectOutput(run.resolve("chromium.log").toFile()).start();
-        if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("chromium did not finish within 120 s");
+        try {
+            if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("chromium did not finish within 120 s");
+            }
+        } finally {
+            try (var walk = java.nio.file.Files.walk(profile)) { // leave no browser profile behind
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
         java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(png.toFile());
         assertThat(img.getWidth()).isEqualTo(900);
