@@ -1,13 +1,8 @@
 package dev.kfit.report;
 
-import dev.kfit.error.InfraException;
 import dev.kfit.scenario.ScenarioOutcome;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,11 +55,10 @@ public final class HtmlReport {
     private static void verdicts(StringBuilder h, Results r) {
         h.append("<h2>Cells</h2>\n<table id=\"cells\"><tr><th>cell</th><th>verdict</th><th>pin</th><th>unbind / first fault</th><th>after release</th><th>splats</th></tr>\n");
         for (CellResult c : r.cells()) {
-            String pin = c.pin() == null || c.pin().ok() == null ? "-" : c.pin().ok() ? "ok"
-                    : c.pin().errno() == null ? "refused" : "errno " + c.pin().errno();
+            String pin = ReportFiles.pin(c.pin());
             h.append("<tr class=\"").append(esc(c.verdict())).append("\"><td>").append(esc(c.id())).append("</td><td>")
-                    .append(esc(c.verdict())).append("</td><td>").append(esc(pin)).append("</td><td>").append(ms(c.unbindMs()))
-                    .append("</td><td>").append(ms(c.blockedAfterReleaseMs())).append("</td><td>").append(c.splats().size())
+                    .append(esc(c.verdict())).append("</td><td>").append(esc(pin)).append("</td><td>").append(ReportFiles.ms(c.unbindMs()))
+                    .append("</td><td>").append(ReportFiles.ms(c.blockedAfterReleaseMs())).append("</td><td>").append(c.splats().size())
                     .append("</td></tr>\n");
         }
         h.append("</table>\n");
@@ -104,11 +98,11 @@ public final class HtmlReport {
             double med = v.size() % 2 == 1 ? v.get(v.size() / 2) : (v.get(v.size() / 2 - 1) + v.get(v.size() / 2)) / 2;
             double mx = left + (Math.log10(med) - lo) / (hi - lo) * (W - left - 20);
             h.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\" stroke-width=\"2\"><title>median %s</title></line>%n",
-                    mx, y - 10, mx, y + 10, ms(med)));
+                    mx, y - 10, mx, y + 10, ReportFiles.ms(med)));
             for (double val : v) {
                 double x = left + (Math.log10(val) - lo) / (hi - lo) * (W - left - 20);
                 h.append(String.format(Locale.ROOT, "<circle class=\"rep\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#3b6fb6\" fill-opacity=\"0.6\"><title>%s</title></circle>%n",
-                        x, y, ms(val)));
+                        x, y, ReportFiles.ms(val)));
             }
         }
         h.append("</svg>\n");
@@ -182,21 +176,12 @@ public final class HtmlReport {
         }
     }
 
-    private static String ms(Double v) {
-        return v == null ? "-" : v >= 1000 ? String.format(Locale.ROOT, "%.2f s", v / 1000) : String.format(Locale.ROOT, "%.0f ms", v);
-    }
 
     static String esc(String s) {
         return s == null ? "" : JunitReport.esc(s);
     }
 
     public static void write(Results results, Path file) {
-        try {
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, render(results), StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new InfraException("cannot write " + file + ": " + e.getMessage(), e);
-        }
+        ReportFiles.writeAtomically(file, render(results));
     }
 }

@@ -1,12 +1,7 @@
 package dev.kfit.report;
 
-import dev.kfit.error.InfraException;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -54,13 +49,7 @@ public final class JunitReport {
     }
 
     public static void write(Results results, Path file) {
-        try {
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, render(results), StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new InfraException("cannot write " + file + ": " + e.getMessage(), e);
-        }
+        ReportFiles.writeAtomically(file, render(results));
     }
 
     /** XML-escapes text, dropping characters XML 1.0 cannot carry (consoles hold control bytes). */

@@ -6,10 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kfit.error.InfraException;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * A KernelCI KCIDB (schema v4) document of the run: one checkout and one build per kernel, one
@@ -66,11 +63,9 @@ public final class KcidbExport {
 
     public static void write(Results results, Path file) {
         try {
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            JSON.writeValue(tmp.toFile(), render(results));
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new InfraException("cannot write " + file + ": " + e.getMessage(), e);
+            ReportFiles.writeAtomically(file, JSON.writeValueAsString(render(results)));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new InfraException("cannot render " + file + ": " + e.getMessage(), e);
         }
     }
 }

@@ -6,10 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kfit.error.InfraException;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /** results.json: {"run": ..., "cells": [...]}, rewritten atomically after every cell so nothing is lost. */
@@ -33,15 +30,9 @@ public record Results(RunInfo run, List<CellResult> cells) {
 
     public void write(Path file) {
         try {
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            JSON.writeValue(tmp.toFile(), this);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new InfraException("cannot write " + file + ": " + e.getMessage(), e);
+            ReportFiles.writeAtomically(file, JSON.writeValueAsString(this));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new InfraException("cannot render " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -2,7 +2,6 @@ package dev.kfit.report;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /** The terminal summary of a run: one row per cell. */
 public final class Table {
@@ -13,12 +12,11 @@ public final class Table {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"KERNEL", "VERSION", "SCENARIO", "REP", "VERDICT", "PIN", "UNBIND", "AFTER RELEASE", "SPLATS"});
         for (CellResult c : results.cells()) {
-            String pin = c.pin() == null || c.pin().ok() == null ? "-"
-                    : c.pin().ok() ? "ok" : c.pin().errno() == null ? "refused" : "errno " + c.pin().errno();
+            String pin = ReportFiles.pin(c.pin());
             String splats = c.splats().isEmpty() ? "-" : c.splats().size() + ": " + c.splats().get(0).type()
                     + " " + c.splats().get(0).title();
             rows.add(new String[] {c.kernel(), nz(c.kernelVersion()), c.scenario(), Integer.toString(c.repetition()),
-                    c.verdict(), pin, ms(c.unbindMs()), ms(c.blockedAfterReleaseMs()), splats});
+                    c.verdict(), pin, ReportFiles.ms(c.unbindMs()), ReportFiles.ms(c.blockedAfterReleaseMs()), splats});
         }
         int[] w = new int[rows.get(0).length];
         for (String[] r : rows) {
@@ -41,9 +39,6 @@ public final class Table {
         return sb.toString();
     }
 
-    private static String ms(Double v) {
-        return v == null ? "-" : v >= 1000 ? String.format(Locale.ROOT, "%.2f s", v / 1000) : String.format(Locale.ROOT, "%.0f ms", v);
-    }
 
     private static String nz(String s) {
         return s == null ? "-" : s;
