@@ -56,12 +56,10 @@ public final class LocalHost implements Host {
     }
 
     private static void deleteTree(Path d) {
-        try (var walk = Files.walk(d)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            dev.kfit.cache.Cache.deleteTree(d);
         } catch (IOException ignored) {
-            // best effort
+            // best effort: removed again by the next kfit's orphan sweep
         }
     }
 

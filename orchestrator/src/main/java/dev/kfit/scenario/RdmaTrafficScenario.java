@@ -13,6 +13,7 @@ import dev.kfit.spec.FaultSpec;
 import dev.kfit.spec.RdmaTraffic;
 import dev.kfit.topology.Testbed;
 import dev.kfit.verdict.Outcome;
+import dev.kfit.workload.PinWorkload;
 import dev.kfit.verdict.PinnedUnbindObservation;
 import dev.kfit.vm.qemu.QemuCommandLine;
 import dev.kfit.vm.qemu.QemuConfig;
@@ -110,9 +111,7 @@ public final class RdmaTrafficScenario implements Scenario {
         } else {
             startServer(server, SERVE, bdf, serverIface, hold);
             List<Event> serveEvents = server.awaitAny(SERVE, List.of("registered", "reg_failed", "error"), START_TIMEOUT);
-            pin = Guest.find(serveEvents, "registered").isPresent() ? Outcome.OK
-                    : Guest.find(serveEvents, "reg_failed").or(() -> Guest.find(serveEvents, "error")).isPresent()
-                    ? Outcome.FAILED : Outcome.INDETERMINATE;
+            pin = PinWorkload.registration(serveEvents).orElse(Outcome.INDETERMINATE); // serve reports like pin
             errno = Guest.find(serveEvents, "reg_failed").map(e -> ((Number) e.get("errno")).intValue()).orElse(null);
             registeredHost = Guest.find(serveEvents, "registered").map(e -> server.toHostNs(e.guestNs())).orElse(null);
             if (pin == Outcome.OK) {
