@@ -14,7 +14,7 @@ final class ScenarioTypes {
     }
 
     /**
-     * @param keys   the type's own parameter keys (besides {@code name} and {@code type})
+     * @param keys   the type's own parameter keys (besides {@link SpecLoader#SCENARIO_KEYS})
      * @param parser builds the scenario
      */
     record Type(String name, List<String> keys, Parser parser) {

@@ -23,8 +23,12 @@ public final class SpecLoader {
 
     /** Kernel labels and scenario names end up in file names and report tables. */
     static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,63}");
-    static final List<String> TOP_KEYS = List.of("kernels", "scenarios", "repetitions", "guest", "topologies");
+    static final List<String> TOP_KEYS = List.of("kernels", "scenarios", "cells", "repetitions", "guest",
+            "topologies");
     static final List<String> KERNEL_KEYS = List.of("label", "source", "patches", "fragments");
+    /** Keys every scenario has, whatever its type; the type adds its own parameters. */
+    static final List<String> SCENARIO_KEYS = List.of("name", "type", "repetitions");
+    static final List<String> CELL_KEYS = List.of("kernel", "scenario", "repetitions");
 
     public static Spec load(Path file) {
         if (Files.isDirectory(file)) {
@@ -76,16 +80,68 @@ public final class SpecLoader {
         List<YamlNode> scenarioNodes = nonEmptyList(top, "scenarios", "scenario");
         List<ScenarioSpec> scenarios = new ArrayList<>();
         Map<String, Integer> names = new HashMap<>();
+        Map<String, Integer> scenarioRepetitions = new HashMap<>();
         for (YamlNode node : scenarioNodes) {
             SpecMap m = SpecMap.of(file, node, "scenario");
             ScenarioSpec scenario = scenario(m, topologies);
             unique(m, "name", "scenario name", scenario.name(), names);
             scenarios.add(scenario);
+            if (m.has("repetitions")) {
+                scenarioRepetitions.put(scenario.name(), m.value("repetitions", SpecLoader::repetitions));
+            }
         }
 
-        int repetitions = top.value("repetitions", 1, t -> SpecValues.integer("repetitions", t, 1, 1000));
+        int repetitions = top.value("repetitions", 1, SpecLoader::repetitions);
+        Spec crossProduct = new Spec(absolute, kernels, scenarios, repetitions, guest, topologies,
+                scenarioRepetitions, List.of());
+        if (!top.has("cells")) {
+            return crossProduct;
+        }
+        return new Spec(absolute, kernels, scenarios, repetitions, guest, topologies, scenarioRepetitions,
+                cells(top, crossProduct));
+    }
 
-        return new Spec(absolute, kernels, scenarios, repetitions, guest, topologies);
+    static int repetitions(String text) {
+        return SpecValues.integer("repetitions", text, 1, 1000);
+    }
+
+    /** The {@code cells:} list, checked against {@code spec}'s kernels and scenarios. */
+    private static List<Spec.ExplicitCell> cells(SpecMap top, Spec spec) {
+        Path file = top.file();
+        List<Spec.ExplicitCell> cells = new ArrayList<>();
+        Map<List<String>, Integer> pairs = new HashMap<>();
+        String item = "cell (or leave 'cells' out to run every scenario on every kernel)";
+        for (YamlNode node : nonEmptyList(top, "cells", item)) {
+            SpecMap m = SpecMap.of(file, node, "cell").allowOnly(CELL_KEYS);
+            Spec.ExplicitCell cell = cell(m, spec);
+            // The pair names the cell's results: listed twice, the second would overwrite the first's.
+            Integer first = pairs.putIfAbsent(List.of(cell.kernel().label(), cell.scenario().name()), m.line());
+            if (first != null) {
+                throw BadInputException.at(file, m.line(), "duplicate cell (kernel '" + cell.kernel().label()
+                        + "', scenario '" + cell.scenario().name() + "') (first at line " + first + ")");
+            }
+            cells.add(cell);
+        }
+        return cells;
+    }
+
+    /** A {@code cells:} entry; its repetitions default to its scenario's. */
+    private static Spec.ExplicitCell cell(SpecMap m, Spec spec) {
+        List<String> labels = spec.kernels().stream().map(KernelSpec::label).toList();
+        KernelSpec kernel = spec.kernels().get(m.value("kernel", t -> known("kernel", t, labels)));
+        List<String> names = spec.scenarios().stream().map(ScenarioSpec::name).toList();
+        ScenarioSpec scenario = spec.scenarios().get(m.value("scenario", t -> known("scenario", t, names)));
+        int repetitions = m.value("repetitions", spec.repetitionsOf(scenario), SpecLoader::repetitions);
+        return new Spec.ExplicitCell(kernel, scenario, repetitions);
+    }
+
+    /** The index of {@code text} in {@code known}. */
+    private static int known(String what, String text, List<String> known) {
+        int i = known.indexOf(text);
+        if (i < 0) {
+            throw new SpecProblem("unknown " + what + " '" + text + "' (known: " + String.join(", ", known) + ")");
+        }
+        return i;
     }
 
     private static List<YamlNode> nonEmptyList(SpecMap top, String key, String item) {
@@ -152,7 +208,10 @@ public final class SpecLoader {
         return p;
     }
 
-    /** {@code name} picks the type unless {@code type:} is given, which frees the name. */
+    /**
+     * {@code name} picks the type unless {@code type:} is given, which frees the name. The
+     * {@link #SCENARIO_KEYS} are allowed for every type; {@code repetitions} is read by the caller.
+     */
     private static ScenarioSpec scenario(SpecMap m, List<TopologySpec> topologies) {
         String name = m.string("name");
         String typeName = m.has("type") ? m.string("type") : name;
@@ -165,7 +224,7 @@ public final class SpecLoader {
             throw m.error(m.has("type") ? "type" : "name", problem);
         }
         m.value("name", t -> label("scenario name", t));
-        List<String> keys = new ArrayList<>(List.of("name", "type"));
+        List<String> keys = new ArrayList<>(SCENARIO_KEYS);
         keys.addAll(type.keys());
         m.allowOnly(keys);
         return type.parser().parse(name, m, topologies);

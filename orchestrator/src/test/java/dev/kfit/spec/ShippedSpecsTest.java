@@ -1,5 +1,6 @@
 package dev.kfit.spec;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -17,5 +18,13 @@ class ShippedSpecsTest {
         for (KernelSpec k : spec.kernels()) {
             assertThat(k.patchFiles()).allMatch(p -> p.toString().endsWith(".patch"));
         }
+    }
+
+    /** The nightly's header and the README give its size: 4 kernels × (10 unbind-latency + 5 traffic-unbind). */
+    @Test
+    void nightlyHasSixtyCells() {
+        Spec spec = SpecLoader.load(Path.of("..", "examples", "nightly.yaml"));
+        assertThat(spec.cells()).hasSize(60);
+        assertThat(spec.cells()).filteredOn(c -> c.scenario().name().equals("traffic-unbind")).hasSize(20);
     }
 }

@@ -163,7 +163,8 @@ class SpecLoaderTest {
     @Test
     void unknownTopLevelKey() {
         assertError(MINIMAL + "repetition: 2\n", 6,
-                "unknown key 'repetition' in the spec (allowed: kernels, scenarios, repetitions, guest, topologies)");
+                "unknown key 'repetition' in the spec (allowed: kernels, scenarios, cells, repetitions, guest,"
+                        + " topologies)");
     }
 
     @Test
@@ -174,8 +175,8 @@ class SpecLoaderTest {
 
     @Test
     void unknownScenarioKey() {
-        assertError(MINIMAL + "    holds: 5s\n", 6, "unknown key 'holds' in scenario (allowed: name, type, hold,"
-                + " unbind_delay, hung_task_timeout, grace, pin_size, topology)");
+        assertError(MINIMAL + "    holds: 5s\n", 6, "unknown key 'holds' in scenario (allowed: name, type,"
+                + " repetitions, hold, unbind_delay, hung_task_timeout, grace, pin_size, topology)");
     }
 
     @Test
@@ -451,7 +452,8 @@ class SpecLoaderTest {
     void emptySpec() {
         assertThatThrownBy(() -> parse("# nothing here\n"))
                 .isInstanceOf(BadInputException.class)
-                .hasMessage(file + ": spec is empty (expected keys kernels, scenarios, repetitions, guest, topologies)");
+                .hasMessage(file + ": spec is empty (expected keys kernels, scenarios, cells, repetitions, guest,"
+                        + " topologies)");
     }
 
     @Test

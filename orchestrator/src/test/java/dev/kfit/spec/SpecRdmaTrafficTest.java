@@ -196,8 +196,8 @@ class SpecRdmaTrafficTest {
 
     @Test
     void unknownKeyListsTheAllowedOnes() {
-        assertError(MINIMAL + "    hold: 5s\n", 6, "unknown key 'hold' in scenario (allowed: name, type, topology,"
-                + " workload, duration, size, pin_size, server, client, hung_task_timeout, grace, faults)");
+        assertError(MINIMAL + "    hold: 5s\n", 6, "unknown key 'hold' in scenario (allowed: name, type,"
+                + " repetitions, topology, workload, duration, size, pin_size, server, client, hung_task_timeout, grace, faults)");
     }
 
     @Test
