@@ -27,6 +27,18 @@ public final class Comparison {
     public record Change(String group, String kind, String detail, boolean regression) {
     }
 
+    /**
+     * A run's comparison with an older one, as report.html shows it.
+     *
+     * @param olderRun what the older run was, for the reader (its directory or start time)
+     * @param changes  as {@link #compare} returns them
+     */
+    public record Against(String olderRun, List<Change> changes) {
+        public Against {
+            changes = List.copyOf(changes);
+        }
+    }
+
     private Comparison() {
     }
 
@@ -95,9 +107,10 @@ public final class Comparison {
         double p = RankTest.pValue(x, y);
         boolean slower = p < ALPHA && m1 > m0 * SLOWDOWN;
         if (p < ALPHA || slower) {
+            // The shift estimate goes with the rank test (the difference of medians ignores all other pairs).
             out.add(new Change(g, "unbind latency", String.format(Locale.ROOT,
-                    "median %.0f ms -> %.0f ms (%+.0f %%), Mann-Whitney p=%.3g, n=%d/%d", m0, m1, 100 * (m1 - m0) / m0, p,
-                    x.size(), y.size()), slower));
+                    "median %.0f ms -> %.0f ms (%+.0f %%), Hodges-Lehmann shift %+.0f ms, Mann-Whitney p=%.3g, n=%d/%d",
+                    m0, m1, 100 * (m1 - m0) / m0, RankTest.hodgesLehmann(x, y), p, x.size(), y.size()), slower));
         }
     }
 

@@ -58,6 +58,22 @@ public final class RankTest {
         return m == 0 ? Double.NaN : m % 2 == 1 ? s.get(m / 2) : (s.get(m / 2 - 1) + s.get(m / 2)) / 2;
     }
 
+    /**
+     * The Hodges-Lehmann estimate of how far b is shifted from a: the median of all pairwise
+     * differences b[j] - a[i]. Like the rank test, a few outliers do not move it.
+     *
+     * @return NaN when either sample is empty
+     */
+    public static double hodgesLehmann(List<Double> a, List<Double> b) {
+        List<Double> d = new ArrayList<>(a.size() * b.size());
+        for (double y : b) {
+            for (double x : a) {
+                d.add(y - x);
+            }
+        }
+        return median(d);
+    }
+
     /** Standard normal CDF (Abramowitz-Stegun 7.1.26 on erf; error below 1.5e-7). */
     static double phi(double z) {
         double x = Math.abs(z) / Math.sqrt(2);

@@ -1,44 +1,82 @@
 package dev.kfit.report;
 
+import dev.kfit.compare.Comparison;
 import dev.kfit.scenario.ScenarioOutcome;
 
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * report.html: one self-contained page (inline CSS and SVG drawn here, nothing fetched) with the
- * run's kernels, a verdict table, the unbind latency of every kernel and scenario with each
- * repetition as a point, a throughput timeline per traffic cell with the fault windows shaded, and
- * the splats with their console excerpts. A pure function of results.json.
+ * report.html: one self-contained page (inline CSS and SVG drawn here, nothing fetched) with, when
+ * given, the comparison with an older run (regressions first), the run's kernels, a verdict table,
+ * latency box plots per kernel and scenario (and fault type) with each repetition as a point and
+ * CDFs per scenario, a throughput timeline per traffic cell with the fault windows shaded, and the
+ * splats with their console excerpts. A pure function of results.json (and the comparison).
  */
 public final class HtmlReport {
     private static final int W = 760;
+    /** Distinct CDF line colours, the first the points' blue; past the eighth kernel they repeat dashed. */
+    private static final String[] COLOURS = {"#3b6fb6", "#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#a6761d", "#666666"};
 
     private HtmlReport() {
     }
 
     public static String render(Results r) {
+        return render(r, null);
+    }
+
+    /** @param against this run compared with an older one, shown first; null for no comparison */
+    public static String render(Results r, Comparison.Against against) {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>kfit run ")
                 .append(esc(r.run().startedAt())).append("</title>\n<style>")
                 .append("body{font:14px sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:8px 0}")
                 .append("td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#f3f3f3}")
                 .append(".BLOCKED_UNTIL_RELEASE,.HUNG,.CRASH{background:#fbd5d5}.INFRA_ERROR{background:#fff1c2}")
-                .append(".PIN_REFUSED,.PROMPT{background:#d9f2d9}pre{background:#f7f7f7;padding:8px;overflow:auto;font-size:12px}")
+                .append(".PIN_REFUSED,.PROMPT{background:#d9f2d9}tr.regression{background:#fbd5d5}tr.regression td:first-child{color:#a00;font-weight:bold}")
+                .append("pre{background:#f7f7f7;padding:8px;overflow:auto;font-size:12px}")
                 .append("svg{background:#fff;border:1px solid #ddd}</style></head><body>\n");
         h.append("<h1>kfit run</h1>\n<p>Started ").append(esc(r.run().startedAt())).append(" on ").append(esc(r.run().host()))
                 .append(", ").append(esc(r.run().qemu())).append(", accelerator ").append(esc(r.run().accel()))
                 .append(", guest image ").append(esc(r.run().guestImage())).append(".</p>\n");
+        comparison(h, against);
         kernels(h, r);
         verdicts(h, r);
         latency(h, r);
         timelines(h, r);
         splats(h, r);
         return h.append("</body></html>\n").toString();
+    }
+
+    /** What changed since the older run, regressions first: the first thing a nightly reader looks for. */
+    private static void comparison(StringBuilder h, Comparison.Against a) {
+        if (a == null) {
+            return;
+        }
+        h.append("<h2 id=\"comparison\">Compared with ").append(esc(a.olderRun())).append("</h2>\n");
+        if (a.changes().isEmpty()) {
+            h.append("<p class=\"no-changes\">No changes.</p>\n");
+            return;
+        }
+        List<Comparison.Change> changes = new ArrayList<>(a.changes());
+        changes.sort(Comparator.comparing(c -> !c.regression())); // stable: the comparison's own order within each
+        long regressions = changes.stream().filter(Comparison.Change::regression).count();
+        h.append(String.format(Locale.ROOT, "<p>%d regression%s, %d other change%s.</p>%n", regressions, regressions == 1 ? "" : "s",
+                changes.size() - regressions, changes.size() - regressions == 1 ? "" : "s"));
+        h.append("<table id=\"changes\"><tr><th></th><th>group</th><th>what</th><th>detail</th></tr>\n");
+        for (Comparison.Change c : changes) {
+            h.append("<tr class=\"").append(c.regression() ? "regression" : "change").append("\"><td>")
+                    .append(c.regression() ? "REGRESSION" : "change").append("</td><td>").append(esc(c.group())).append("</td><td>")
+                    .append(esc(c.kind())).append("</td><td>").append(esc(c.detail())).append("</td></tr>\n");
+        }
+        h.append("</table>\n");
     }
 
     private static void kernels(StringBuilder h, Results r) {
@@ -64,48 +102,222 @@ public final class HtmlReport {
         h.append("</table>\n");
     }
 
-    /** Every repetition's unbind time as a point, per kernel and scenario, on a log scale (0.1 s and 17 s share it). */
+    /**
+     * The latency distributions, one row per kernel, scenario and what was timed there: a Tukey box
+     * plot over every repetition as a point, on a log scale (0.1 s and 17 s share it); then a CDF
+     * per scenario with a line per kernel.
+     */
     private static void latency(StringBuilder h, Results r) {
-        Map<String, List<Double>> groups = new LinkedHashMap<>();
-        for (CellResult c : r.cells()) {
-            if (c.unbindMs() != null && c.unbindMs() > 0) {
-                groups.computeIfAbsent(c.kernel() + " / " + c.scenario(), k -> new ArrayList<>()).add(c.unbindMs());
-            }
-        }
-        h.append("<h2>Unbind latency</h2>\n");
+        List<Group> groups = groups(r);
+        h.append("<h2>Latency</h2>\n");
         if (groups.isEmpty()) {
-            h.append("<p>No cell measured an unbind.</p>\n");
+            h.append("<p>No cell measured an unbind or a fault.</p>\n");
             return;
         }
-        int rowH = 34;
-        int left = 220;
+        h.append("<p>The unbind of pinned-unbind cells, and each fault of traffic cells from injection to return. "
+                + "Box: first to third quartile; bar: median; whiskers: the furthest repetitions within 1.5 IQR of the box "
+                + "(Tukey); dots: every repetition. Log scale.</p>\n");
+        int rowH = 36;
+        int left = 230;
         int height = 40 + rowH * groups.size();
-        double lo = Math.log10(groups.values().stream().flatMap(List::stream).min(Double::compare).orElse(1.0)) - 0.2;
-        double hi = Math.log10(groups.values().stream().flatMap(List::stream).max(Double::compare).orElse(10.0)) + 0.2;
+        LogAxis axis = LogAxis.over(groups.stream().flatMap(g -> g.reps().stream()).map(Rep::ms).toList(), left, W - 200);
         h.append(String.format(Locale.ROOT, "<svg id=\"latency\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">%n", W, height, W, height));
-        for (int d = (int) Math.ceil(lo); d <= Math.floor(hi); d++) {
-            double x = left + (d - lo) / (hi - lo) * (W - left - 20);
-            h.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"10\" x2=\"%.1f\" y2=\"%d\" stroke=\"#eee\"/>"
-                    + "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%s</text>%n",
-                    x, x, height - 25, x, height - 10, d >= 3 ? (long) Math.pow(10, d - 3) + " s" : (long) Math.pow(10, d) + " ms"));
-        }
+        axis.ticks(h, 10, height - 25);
         int i = 0;
-        for (Map.Entry<String, List<Double>> g : groups.entrySet()) {
-            double y = 25 + rowH * i++;
-            h.append(String.format(Locale.ROOT, "<text x=\"5\" y=\"%.1f\" font-size=\"12\">%s</text>%n", y + 4, esc(g.getKey())));
-            List<Double> v = new ArrayList<>(g.getValue());
-            v.sort(Double::compare);
-            double med = v.size() % 2 == 1 ? v.get(v.size() / 2) : (v.get(v.size() / 2 - 1) + v.get(v.size() / 2)) / 2;
-            double mx = left + (Math.log10(med) - lo) / (hi - lo) * (W - left - 20);
-            h.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\" stroke-width=\"2\"><title>median %s</title></line>%n",
-                    mx, y - 10, mx, y + 10, ReportFiles.ms(med)));
-            for (double val : v) {
-                double x = left + (Math.log10(val) - lo) / (hi - lo) * (W - left - 20);
-                h.append(String.format(Locale.ROOT, "<circle class=\"rep\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#3b6fb6\" fill-opacity=\"0.6\"><title>%s</title></circle>%n",
-                        x, y, ReportFiles.ms(val)));
+        for (Group g : groups) {
+            double y = 27 + rowH * i++;
+            Box b = Box.of(g.reps().stream().map(Rep::ms).toList());
+            String stats = String.format(Locale.ROOT, "n=%d \u00b7 median %s \u00b7 %s\u2013%s", b.n(), ReportFiles.ms(b.median()),
+                    ReportFiles.ms(b.min()), ReportFiles.ms(b.max()));
+            h.append("<g class=\"row\" data-kernel=\"").append(esc(g.kernel())).append("\" data-scenario=\"").append(esc(g.scenario()))
+                    .append("\" data-what=\"").append(esc(g.what())).append("\"><title>").append(esc(g.kernel() + " / " + g.scenario()
+                            + ", " + g.what() + (g.build().isEmpty() ? "" : " on " + g.build()) + ": " + stats
+                            + (b.n() > 1 ? ", quartiles " + ReportFiles.ms(b.q1()) + "\u2013" + ReportFiles.ms(b.q3()) : "")))
+                    .append("</title>\n");
+            h.append(String.format(Locale.ROOT, "<text x=\"5\" y=\"%.1f\" font-size=\"12\">%s</text>"
+                    + "<text x=\"5\" y=\"%.1f\" font-size=\"11\" fill=\"#666\">%s</text>%n",
+                    y - 2, esc(g.kernel() + " / " + g.scenario()), y + 11, esc(g.what())));
+            if (b.n() > 1) { // a single repetition has no spread to draw
+                double q1 = axis.x(b.q1());
+                double q3 = axis.x(b.q3());
+                h.append(String.format(Locale.ROOT, "<line class=\"whisker\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#555\"/>"
+                                + "<line class=\"whisker\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#555\"/>"
+                                + "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#555\"/>"
+                                + "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#555\"/>%n",
+                        axis.x(b.whiskerLo()), y, q1, y, q3, y, axis.x(b.whiskerHi()), y,
+                        axis.x(b.whiskerLo()), y - 5, axis.x(b.whiskerLo()), y + 5, axis.x(b.whiskerHi()), y - 5, axis.x(b.whiskerHi()), y + 5));
+                h.append(String.format(Locale.ROOT, "<rect class=\"box\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"20\" "
+                        + "fill=\"#dce6f5\" stroke=\"#3b6fb6\"/>%n", q1, y - 10, q3 - q1));
             }
+            double mx = axis.x(b.median());
+            h.append(String.format(Locale.ROOT, "<line class=\"median\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#222\" stroke-width=\"2\"/>%n",
+                    mx, y - 11, mx, y + 11));
+            for (Rep rep : g.reps()) {
+                h.append(String.format(Locale.ROOT, "<circle class=\"rep\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#3b6fb6\" fill-opacity=\"0.6\"><title>%s: %s</title></circle>%n",
+                        axis.x(rep.ms()), y, esc(rep.cell()), ReportFiles.ms(rep.ms())));
+            }
+            h.append(String.format(Locale.ROOT, "<text class=\"stats\" x=\"%d\" y=\"%.1f\" font-size=\"10\" fill=\"#444\">%s</text>%n</g>%n",
+                    W - 192, y + 4, esc(stats)));
         }
         h.append("</svg>\n");
+        cdfs(h, groups);
+    }
+
+    /** Per scenario (and fault type), each kernel's empirical CDF: a step per repetition, for kernels with 3 or more. */
+    private static void cdfs(StringBuilder h, List<Group> groups) {
+        Map<List<String>, List<Group>> plots = new LinkedHashMap<>();
+        for (Group g : groups) {
+            if (g.reps().size() >= 3) {
+                plots.computeIfAbsent(Arrays.asList(g.scenario(), g.fault()), k -> new ArrayList<>()).add(g);
+            }
+        }
+        for (List<Group> lines : plots.values()) {
+            Group first = lines.get(0);
+            String id = "cdf-" + slug(first.scenario()) + (first.fault() == null ? "" : "-" + slug(first.fault()));
+            h.append("<h3>Cumulative distribution: ").append(esc(first.scenario())).append(", ").append(esc(first.what())).append("</h3>\n");
+            int height = Math.max(200, 50 + 18 * lines.size());
+            double top = 10;
+            double bottom = height - 30;
+            LogAxis axis = LogAxis.over(lines.stream().flatMap(g -> g.reps().stream()).map(Rep::ms).toList(), 50, W - 190);
+            h.append(String.format(Locale.ROOT, "<svg class=\"cdf\" id=\"%s\" data-scenario=\"%s\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">%n",
+                    id, esc(first.scenario()), W, height, W, height));
+            axis.ticks(h, top, bottom);
+            for (int p = 0; p <= 100; p += 50) {
+                double y = bottom - p / 100.0 * (bottom - top);
+                h.append(String.format(Locale.ROOT, "<line x1=\"50\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#eee\"/>"
+                        + "<text x=\"45\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%d %%</text>%n", y, W - 190, y, y + 4, p));
+            }
+            for (int k = 0; k < lines.size(); k++) {
+                Group g = lines.get(k);
+                List<Double> v = g.reps().stream().map(Rep::ms).sorted().toList();
+                int n = v.size();
+                // Steps: up by 1/n at every repetition, flat until the next one.
+                StringBuilder d = new StringBuilder(String.format(Locale.ROOT, "M%.1f %.1f", axis.x(v.get(0)), bottom));
+                for (int j = 0; j < n; j++) {
+                    d.append(String.format(Locale.ROOT, " V%.1f", bottom - (j + 1.0) / n * (bottom - top)));
+                    if (j + 1 < n) {
+                        d.append(String.format(Locale.ROOT, " H%.1f", axis.x(v.get(j + 1))));
+                    }
+                }
+                String colour = COLOURS[k % COLOURS.length];
+                String dash = k >= COLOURS.length ? " stroke-dasharray=\"6 3\"" : "";
+                String title = esc(g.kernel() + (g.build().isEmpty() ? "" : " (" + g.build() + ")") + ": n=" + n + ", median "
+                        + ReportFiles.ms(Box.of(v).median()));
+                h.append(String.format(Locale.ROOT, "<path class=\"cdf-line\" data-kernel=\"%s\" d=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s><title>%s</title></path>%n",
+                        esc(g.kernel()), d, colour, dash, title));
+                double ly = 20 + 18 * k;
+                h.append(String.format(Locale.ROOT, "<g class=\"legend\"><title>%s</title><line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"3\"%s/>"
+                        + "<text x=\"%d\" y=\"%.1f\" font-size=\"12\">%s</text></g>%n",
+                        title, W - 175, ly, W - 150, ly, colour, dash, W - 144, ly + 4, esc(g.kernel())));
+            }
+            h.append("</svg>\n");
+        }
+    }
+
+    /** A repetition's time and the cell it came from (shown on hover). */
+    private record Rep(String cell, double ms) {
+    }
+
+    /**
+     * One row of the distributions: a kernel and scenario, and what was timed there.
+     *
+     * @param fault the fault type, null for the unbind of a pinned-unbind cell
+     * @param build the kernel's version and patches, for the tooltip
+     */
+    private record Group(String kernel, String scenario, String fault, String build, List<Rep> reps) {
+        String what() {
+            return fault == null ? "unbind" : "fault " + fault;
+        }
+    }
+
+    private static List<Group> groups(Results r) {
+        Map<List<String>, Group> m = new LinkedHashMap<>();
+        for (CellResult c : r.cells()) {
+            List<ScenarioOutcome.FaultResult> faults = c.faults() == null ? List.of() : c.faults();
+            // A traffic cell's unbindMs is its first fault's time again: its faults have rows of their own.
+            if (faults.isEmpty()) {
+                add(m, c, null, c.unbindMs());
+            }
+            for (ScenarioOutcome.FaultResult f : faults) {
+                add(m, c, f.type(), f.injectMs());
+            }
+        }
+        return List.copyOf(m.values());
+    }
+
+    private static void add(Map<List<String>, Group> m, CellResult c, String fault, Double ms) {
+        if (ms == null || !(ms > 0)) {
+            return; // not measured (still blocked at the end), or nothing a log scale can show
+        }
+        String build = (c.kernelVersion() == null ? "" : c.kernelVersion())
+                + (c.patches() == null || c.patches().isEmpty() ? "" : " + " + String.join(", ", c.patches()));
+        m.computeIfAbsent(Arrays.asList(c.kernel(), c.scenario(), fault),
+                k -> new Group(c.kernel(), c.scenario(), fault, build.strip(), new ArrayList<>())).reps().add(new Rep(c.id(), ms));
+    }
+
+    /** An id fragment: scenario and fault names are plain words in practice, but the attribute must stay valid. */
+    private static String slug(String s) {
+        return s == null ? "" : s.replaceAll("[^A-Za-z0-9_-]", "-");
+    }
+
+    /**
+     * Tukey's box of a sample: quartiles interpolated linearly between order statistics (R's default,
+     * numpy's too), whiskers out to the furthest values within 1.5 IQR of the box.
+     */
+    record Box(int n, double min, double q1, double median, double q3, double max, double whiskerLo, double whiskerHi) {
+        static Box of(List<Double> values) {
+            List<Double> v = new ArrayList<>(values);
+            v.sort(Double::compare);
+            double q1 = quantile(v, 0.25);
+            double q3 = quantile(v, 0.75);
+            double iqr = q3 - q1;
+            double lo = v.stream().filter(x -> x >= q1 - 1.5 * iqr).findFirst().orElse(q1);
+            double hi = v.stream().filter(x -> x <= q3 + 1.5 * iqr).reduce((a, b) -> b).orElse(q3);
+            return new Box(v.size(), v.get(0), q1, quantile(v, 0.5), q3, v.get(v.size() - 1), Math.min(lo, q1), Math.max(hi, q3));
+        }
+
+        static double quantile(List<Double> sorted, double p) {
+            double pos = p * (sorted.size() - 1);
+            int i = (int) Math.floor(pos);
+            int j = Math.min(i + 1, sorted.size() - 1);
+            return sorted.get(i) + (pos - i) * (sorted.get(j) - sorted.get(i));
+        }
+    }
+
+    /** A log10 axis in milliseconds onto pixels x0..x1, padded by a fifth of a decade each side. */
+    private record LogAxis(double lo, double hi, double x0, double x1) {
+        static LogAxis over(List<Double> ms, double x0, double x1) {
+            double min = ms.stream().min(Double::compare).orElse(1.0);
+            double max = ms.stream().max(Double::compare).orElse(10.0);
+            return new LogAxis(Math.log10(min) - 0.2, Math.log10(max) + 0.2, x0, x1);
+        }
+
+        double x(double ms) {
+            return x0 + (Math.log10(ms) - lo) / (hi - lo) * (x1 - x0);
+        }
+
+        /** Grid lines at 1, 2 and 5 of every decade; the 2s and 5s labelled only when the range is narrow enough for them. */
+        void ticks(StringBuilder h, double top, double bottom) {
+            for (int d = (int) Math.floor(lo); d <= Math.ceil(hi); d++) {
+                for (int m : new int[] {1, 2, 5}) {
+                    BigDecimal v = BigDecimal.valueOf(m).scaleByPowerOfTen(d);
+                    double l = Math.log10(v.doubleValue());
+                    if (l < lo || l > hi) {
+                        continue;
+                    }
+                    double x = x(v.doubleValue());
+                    h.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>",
+                            x, top, x, bottom, m == 1 ? "#e4e4e4" : "#f3f3f3"));
+                    if (m == 1 || hi - lo < 2.5) {
+                        String label = d >= 3 ? v.scaleByPowerOfTen(-3).stripTrailingZeros().toPlainString() + " s"
+                                : v.stripTrailingZeros().toPlainString() + " ms";
+                        h.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">%s</text>",
+                                x, bottom + 15, label));
+                    }
+                    h.append('\n');
+                }
+            }
+        }
     }
 
     /** Throughput over time per traffic cell, fault windows shaded from injection to heal (or return). */
@@ -182,6 +394,11 @@ public final class HtmlReport {
     }
 
     public static void write(Results results, Path file) {
-        ReportFiles.writeAtomically(file, render(results));
+        write(results, null, file);
+    }
+
+    /** @param against this run compared with an older one; null for no comparison section */
+    public static void write(Results results, Comparison.Against against, Path file) {
+        ReportFiles.writeAtomically(file, render(results, against));
     }
 }

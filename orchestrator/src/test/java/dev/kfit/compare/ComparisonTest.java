@@ -38,6 +38,27 @@ class ComparisonTest {
                 .contains("verdict", "new splat", "unbind latency");
         assertThat(changes.get(0).regression()).as("regressions are listed first").isTrue();
         assertThat(Comparison.render(changes)).contains("REGRESSION  pinned-unbind: verdict: [PIN_REFUSED] -> [BLOCKED_UNTIL_RELEASE]");
+        // 200..240 ms against 17000..17080 ms: every pairwise difference is 16800 + 20a - 10b, symmetric about 16820.
+        assertThat(changes).filteredOn(c -> c.kind().equals("unbind latency")).singleElement()
+                .extracting(Comparison.Change::detail).asString().contains("Hodges-Lehmann shift +16820 ms");
+    }
+
+    @Test
+    void hodgesLehmannIsTheMedianPairwiseShiftAndIgnoresAnOutlier() {
+        List<Double> x = List.of(100.0, 110.0, 105.0, 98.0, 120.0);
+        assertThat(RankTest.hodgesLehmann(x, x.stream().map(v -> v + 50).toList())).isEqualTo(50.0);
+        assertThat(RankTest.hodgesLehmann(x, x)).isEqualTo(0.0);
+        // Differences 5, -5, -15, 15, 5, -5, 990, 980, 970: median 5, where the means would differ by 326.7.
+        assertThat(RankTest.hodgesLehmann(List.of(10.0, 20.0, 30.0), List.of(15.0, 25.0, 1000.0))).isEqualTo(5.0);
+        assertThat(RankTest.hodgesLehmann(List.of(), x)).isNaN();
+    }
+
+    @Test
+    void againstKeepsItsOwnCopyOfTheChanges() {
+        List<Comparison.Change> changes = new ArrayList<>(List.of(new Comparison.Change("g", "verdict", "a -> b", true)));
+        Comparison.Against against = new Comparison.Against("runs/older", changes);
+        changes.clear();
+        assertThat(against.changes()).hasSize(1);
     }
 
     @Test
