@@ -1,10 +1,12 @@
 package dev.kfit.cli;
 
 import dev.kfit.cache.Cache;
+import dev.kfit.compare.Comparison;
 import dev.kfit.error.BadInputException;
 import dev.kfit.host.LocalHost;
 import dev.kfit.report.Results;
 import dev.kfit.report.Table;
+import dev.kfit.run.Progress;
 import dev.kfit.run.RunLayout;
 import dev.kfit.run.Runner;
 import dev.kfit.spec.Spec;
@@ -55,18 +57,49 @@ public final class Main {
         return Path.of(System.getProperty("kfit.root", ".")).toAbsolutePath().normalize();
     }
 
-    static int runSpec(Path specFile, Path out) {
+    /** How a run shares the machine and how big it is; the same for run, reproduce and nightly. */
+    static final class RunOptions {
+        @Option(names = "--out", paramLabel = "DIR", description = "run directory (default runs/<UTC time>); an existing one is resumed: finished cells are kept")
+        Path out;
+        @Option(names = "--jobs", paramLabel = "N", description = "cells at once (default: as many as the cores and memory hold, one core per guest vCPU)")
+        int jobs;
+        @Option(names = "--repetitions", paramLabel = "N", description = "run every scenario N times instead of what the spec says (a quick look at a big spec)")
+        Integer repetitions;
+        @Option(names = "--kernels", paramLabel = "LABEL", split = ",", description = "only these kernels of the spec (comma-separated labels)")
+        java.util.List<String> kernels;
+    }
+
+    /** Runs a spec into a run directory; returns the run's layout and results for callers that go on (nightly). */
+    record Ran(RunLayout layout, Results results) {
+    }
+
+    static Ran runSpec(Path specFile, RunOptions o) {
         Spec spec = SpecLoader.load(specFile);
+        if (o.repetitions != null) {
+            if (o.repetitions < 1 || o.repetitions > 1000) {
+                throw new BadInputException("--repetitions " + o.repetitions + ": must be between 1 and 1000");
+            }
+            spec = spec.withRepetitions(o.repetitions);
+        }
+        if (o.kernels != null) {
+            spec = spec.withKernels(o.kernels);
+        }
+        if (o.jobs < 0) {
+            throw new BadInputException("--jobs " + o.jobs + ": must be at least 1 (or absent for what the machine holds)");
+        }
         Instant t0 = Instant.now();
-        RunLayout layout = RunLayout.create(out);
-        System.err.println("kfit: run directory " + layout.dir());
+        RunLayout layout = RunLayout.create(o.out);
         Results results;
-        try (LocalHost host = new LocalHost()) {
-            results = new Runner(host, Cache.fromEnvironment(), root(), msg -> System.err.println("kfit: " + msg))
-                    .run(spec, layout);
+        try (Progress progress = Progress.toStderr(); LocalHost host = new LocalHost()) {
+            progress.log("run directory " + layout.dir());
+            results = new Runner(host, Cache.fromEnvironment(), root(), progress, o.jobs).run(spec, layout);
         }
         System.out.print(Table.render(results));
         System.out.printf("%nresults: %s (%d s)%n", layout.results(), Duration.between(t0, Instant.now()).toSeconds());
+        return new Ran(layout, results);
+    }
+
+    static int exitCode(Results results) {
         boolean infra = results.cells().stream().anyMatch(c -> c.verdict().equals(Verdict.INFRA_ERROR.name()));
         return infra ? ExitCodes.INFRA : ExitCodes.OK;
     }
@@ -75,35 +108,89 @@ public final class Main {
     static final class Run implements Callable<Integer> {
         @Parameters(paramLabel = "SPEC", description = "spec YAML file")
         Path spec;
-        @Option(names = "--out", paramLabel = "DIR", description = "run directory (default runs/<UTC time>)")
-        Path out;
+        @CommandLine.Mixin
+        RunOptions options = new RunOptions();
 
         @Override
         public Integer call() {
-            return runSpec(spec, out);
+            return exitCode(runSpec(spec, options).results());
         }
     }
 
     @Command(name = "reproduce", description = "Reproduce the P2PDMA unbind hang: examples/reproduce.yaml.")
     static final class Reproduce implements Callable<Integer> {
-        @Option(names = "--out", paramLabel = "DIR", description = "run directory (default runs/<UTC time>)")
-        Path out;
+        @CommandLine.Mixin
+        RunOptions options = new RunOptions();
 
         @Override
         public Integer call() {
-            return runSpec(builtin("examples/reproduce.yaml"), out);
+            return exitCode(runSpec(builtin("examples/reproduce.yaml"), options).results());
         }
     }
 
-    @Command(name = "nightly", description = "Run the nightly matrix: examples/nightly.yaml (4 kernels x 2 scenarios x 10).")
+    @Command(name = "nightly", description = {"Run the nightly matrix, examples/nightly.yaml (4 kernels x (10 + 5) = 60 cells),",
+            "then compare it with the newest earlier run of the same spec beside it.",
+            "Exit 1 when that comparison finds a regression, 3 when cells ended in INFRA_ERROR."})
     static final class Nightly implements Callable<Integer> {
-        @Option(names = "--out", paramLabel = "DIR", description = "run directory (default runs/<UTC time>); an existing one is resumed")
-        Path out;
+        @CommandLine.Mixin
+        RunOptions options = new RunOptions();
+        @Option(names = "--against", paramLabel = "RUN", description = "compare with this run directory instead of the newest earlier nightly")
+        Path against;
 
         @Override
         public Integer call() {
-            return runSpec(builtin("examples/nightly.yaml"), out);
+            if (against != null) {
+                readResults(against); // a wrong path fails now, not after an hour of cells
+            }
+            Ran ran = runSpec(builtin("examples/nightly.yaml"), options);
+            java.util.Optional<RunLayout> previous = against != null ? java.util.Optional.of(new RunLayout(against.toAbsolutePath()))
+                    : ran.layout().previousOfSameSpec();
+            if (previous.isEmpty()) {
+                System.out.println("no earlier nightly beside " + ran.layout().dir() + " to compare with");
+                return exitCode(ran.results());
+            }
+            Comparison.Against cmp = new Comparison.Against(previous.get().dir().toString(),
+                    Comparison.compare(readResults(previous.get().dir()), ran.results()));
+            writeComparison(ran.layout(), cmp);
+            dev.kfit.report.HtmlReport.write(ran.results(), cmp, ran.layout().dir().resolve("report.html"));
+            System.out.println("\ncompared with " + cmp.olderRun() + ":");
+            System.out.print(Comparison.render(cmp.changes()));
+            if (cmp.changes().stream().anyMatch(Comparison.Change::regression)) {
+                return ExitCodes.REGRESSION; // the news of the night, even when some cells also failed
+            }
+            return exitCode(ran.results());
         }
+    }
+
+    /** comparison.json in a run directory: what its report's comparison section shows; kfit report keeps it. */
+    static final String COMPARISON = "comparison.json";
+
+    static void writeComparison(RunLayout layout, Comparison.Against cmp) {
+        try {
+            dev.kfit.report.ReportFiles.writeAtomically(layout.dir().resolve(COMPARISON), Results.JSON.writeValueAsString(cmp));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new dev.kfit.error.InfraException("cannot write " + COMPARISON + ": " + e.getMessage(), e);
+        }
+    }
+
+    static Comparison.Against readComparison(Path run) {
+        Path file = run.resolve(COMPARISON);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            return Results.JSON.readValue(file.toFile(), Comparison.Against.class);
+        } catch (java.io.IOException e) {
+            throw new BadInputException(file + ": not a kfit comparison: " + e.getMessage());
+        }
+    }
+
+    static Results readResults(Path run) {
+        Path file = run.resolve("results.json");
+        if (!Files.isRegularFile(file)) {
+            throw new BadInputException(file + ": no such file (not a kfit run directory?)");
+        }
+        return Results.read(file);
     }
 
     static Path builtin(String relative) {
@@ -114,26 +201,37 @@ public final class Main {
         return spec;
     }
 
-    @Command(name = "compare", description = "Compare two run directories; exit 1 when the newer one regressed.")
+    @Command(name = "compare", description = {"Compare two run directories; exit 1 when the newer one regressed.",
+            "With --old-kernel/--new-kernel, compare one kernel of each (e.g. unpatched against patched, even within one run)."})
     static final class Compare implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "OLD_RUN")
         Path older;
         @Parameters(index = "1", paramLabel = "NEW_RUN")
         Path newer;
+        @Option(names = "--old-kernel", paramLabel = "LABEL", description = "only this kernel's cells of OLD_RUN")
+        String oldKernel;
+        @Option(names = "--new-kernel", paramLabel = "LABEL", description = "only this kernel's cells of NEW_RUN")
+        String newKernel;
 
         @Override
         public Integer call() {
-            var changes = dev.kfit.compare.Comparison.compare(read(older), read(newer));
-            System.out.print(dev.kfit.compare.Comparison.render(changes));
-            return changes.stream().anyMatch(dev.kfit.compare.Comparison.Change::regression) ? ExitCodes.REGRESSION : ExitCodes.OK;
+            Results a = only(readResults(older), oldKernel, older);
+            Results b = only(readResults(newer), newKernel, newer);
+            var changes = Comparison.compare(a, b);
+            System.out.print(Comparison.render(changes));
+            return changes.stream().anyMatch(Comparison.Change::regression) ? ExitCodes.REGRESSION : ExitCodes.OK;
         }
 
-        private static Results read(Path run) {
-            Path file = run.resolve("results.json");
-            if (!Files.isRegularFile(file)) {
-                throw new BadInputException(file + ": no such file (not a kfit run directory?)");
+        private static Results only(Results r, String kernel, Path run) {
+            if (kernel == null) {
+                return r;
             }
-            return Results.read(file);
+            var cells = r.cells().stream().filter(c -> c.kernel().equals(kernel)).toList();
+            if (cells.isEmpty()) {
+                throw new BadInputException(run.resolve("results.json") + ": no cells of kernel '" + kernel + "' (it has: "
+                        + String.join(", ", r.cells().stream().map(dev.kfit.report.CellResult::kernel).distinct().toList()) + ")");
+            }
+            return new Results(r.run(), cells);
         }
     }
 
@@ -144,14 +242,10 @@ public final class Main {
 
         @Override
         public Integer call() {
-            Path file = run.resolve("results.json");
-            if (!Files.isRegularFile(file)) {
-                throw new BadInputException(file + ": no such file (not a kfit run directory?)");
-            }
-            Results results = Results.read(file);
+            Results results = readResults(run);
             dev.kfit.report.JunitReport.write(results, run.resolve("junit.xml"));
             dev.kfit.report.KcidbExport.write(results, run.resolve("kcidb.json"));
-            dev.kfit.report.HtmlReport.write(results, run.resolve("report.html"));
+            dev.kfit.report.HtmlReport.write(results, readComparison(run), run.resolve("report.html"));
             System.out.print(Table.render(results));
             return ExitCodes.OK;
         }

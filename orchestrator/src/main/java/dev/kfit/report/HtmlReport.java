@@ -45,7 +45,8 @@ public final class HtmlReport {
                 .append("svg{background:#fff;border:1px solid #ddd}</style></head><body>\n");
         h.append("<h1>kfit run</h1>\n<p>Started ").append(esc(r.run().startedAt())).append(" on ").append(esc(r.run().host()))
                 .append(", ").append(esc(r.run().qemu())).append(", accelerator ").append(esc(r.run().accel()))
-                .append(", guest image ").append(esc(r.run().guestImage())).append(".</p>\n");
+                .append(", guest image ").append(esc(r.run().guestImage())).append(".")
+                .append(r.run().concurrency() == null ? "" : " Cells ran " + esc(r.run().concurrency()) + ".").append("</p>\n");
         comparison(h, against);
         kernels(h, r);
         verdicts(h, r);

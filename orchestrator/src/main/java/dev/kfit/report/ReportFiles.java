@@ -10,11 +10,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /** Writing a run's files: a reader (a CI page, a rerun, Ctrl-C) never sees half of one. */
-final class ReportFiles {
+public final class ReportFiles {
     private ReportFiles() {
     }
 
-    static void writeAtomically(Path file, String text) {
+    public static void writeAtomically(Path file, String text) {
         try {
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
             Files.writeString(tmp, text, StandardCharsets.UTF_8);

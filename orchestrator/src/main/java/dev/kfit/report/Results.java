@@ -19,9 +19,17 @@ public record Results(RunInfo run, List<CellResult> cells) {
         cells = List.copyOf(cells);
     }
 
-    /** What the run was: when, where, with what kfit and QEMU. */
+    /**
+     * What the run was: when, where, with what kfit and QEMU.
+     *
+     * @param concurrency how cells shared the machine (latencies of cells run side by side are not those of cells run alone)
+     */
     public record RunInfo(String spec, String startedAt, String host, String qemu, String accel,
-                          List<KernelInfo> kernels, String guestImage) {
+                          List<KernelInfo> kernels, String guestImage, String concurrency) {
+        public RunInfo(String spec, String startedAt, String host, String qemu, String accel,
+                       List<KernelInfo> kernels, String guestImage) {
+            this(spec, startedAt, host, qemu, accel, kernels, guestImage, null);
+        }
     }
 
     public record KernelInfo(String label, String kernelVersion, String source, List<String> patches,

@@ -30,7 +30,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * Runs one cell: boots the topology's guests with the kernel, runs the scenario, stores the
@@ -43,9 +42,9 @@ public final class CellRunner {
     private final Accel accel;
     private final GuestSpec guestSpec;
     private final RunLayout layout;
-    private final Consumer<String> progress;
+    private final Progress progress;
 
-    public CellRunner(Host host, GuestImage image, Accel accel, GuestSpec guestSpec, RunLayout layout, Consumer<String> progress) {
+    public CellRunner(Host host, GuestImage image, Accel accel, GuestSpec guestSpec, RunLayout layout, Progress progress) {
         this.host = host;
         this.image = image;
         this.accel = accel;
@@ -72,14 +71,15 @@ public final class CellRunner {
         }
         try (History history = new History(dir.resolve("history.jsonl"))) {
             try {
-                progress.accept(id + ": booting " + kernel.kernelVersion());
-                try (Testbed tb = Testbed.boot(host, topology, kernel, image, accel, guestSpec, dir, history, progress)) {
+                progress.phase(id, "booting " + kernel.kernelVersion());
+                try (Testbed tb = Testbed.boot(host, topology, kernel, image, accel, guestSpec, dir, history,
+                        message -> progress.phase(id, message))) {
                     offsets.putAll(tb.consoleOffsets());
                     history.host("scenario_start", Map.of("scenario", scenario.name(), "console_offsets", offsets));
-                    progress.accept(id + ": running " + scenario.name());
+                    progress.phase(id, "running " + scenario.name());
                     outcome = scenario.run(tb);
                     history.host("scenario_end", observationMap(outcome.pin()));
-                    progress.accept(id + ": collecting");
+                    progress.phase(id, "collecting");
                 }
             } catch (BadInputException e) {
                 throw e;

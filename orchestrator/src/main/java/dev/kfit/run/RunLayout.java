@@ -43,6 +43,37 @@ public record RunLayout(Path dir) {
         return new RunLayout(dir.toAbsolutePath());
     }
 
+    /**
+     * The newest other run directory beside this one that ran the same spec (same spec.yaml text) and
+     * has results: what a nightly compares itself with. Empty on the first night.
+     */
+    public java.util.Optional<RunLayout> previousOfSameSpec() {
+        Path parent = dir.getParent();
+        if (parent == null || !Files.isRegularFile(spec())) {
+            return java.util.Optional.empty();
+        }
+        try (var siblings = Files.list(parent)) {
+            String mine = Files.readString(spec());
+            RunLayout best = null;
+            String bestStart = "";
+            for (Path d : siblings.filter(Files::isDirectory).filter(d -> !Files.isSymbolicLink(d)).toList()) {
+                RunLayout other = new RunLayout(d.toAbsolutePath());
+                if (other.dir().equals(dir) || !Files.isRegularFile(other.results()) || !Files.isRegularFile(other.spec())
+                        || !Files.readString(other.spec()).equals(mine)) {
+                    continue;
+                }
+                String started = dev.kfit.report.Results.read(other.results()).run().startedAt();
+                if (started != null && started.compareTo(bestStart) > 0) {
+                    best = other;
+                    bestStart = started;
+                }
+            }
+            return java.util.Optional.ofNullable(best);
+        } catch (IOException e) {
+            throw new InfraException("cannot look for earlier runs in " + parent + ": " + e.getMessage(), e);
+        }
+    }
+
     public Path results() {
         return dir.resolve("results.json");
     }

@@ -13,7 +13,10 @@ import dev.kfit.report.CellResult;
 import dev.kfit.report.Results;
 import dev.kfit.scenario.PinnedUnbindScenario;
 import dev.kfit.scenario.Scenario;
+import dev.kfit.spec.CellSpec;
+import dev.kfit.spec.GuestSpec;
 import dev.kfit.spec.KernelSpec;
+import dev.kfit.spec.TopologySpec;
 import dev.kfit.spec.PinnedUnbind;
 import dev.kfit.spec.ScenarioSpec;
 import dev.kfit.spec.Spec;
@@ -31,26 +34,38 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
- * Runs a spec: builds each kernel once and the guest image, then every cell
- * (kernel x scenario x repetition) in order, writing results.json after each cell.
+ * Runs a spec: builds each kernel once and the guest image, then its cells, as many at once as the
+ * {@link Capacity} allows, writing every output after each cell so a killed run loses nothing finished.
  */
 public final class Runner {
     /** An INFRA_ERROR cell is run again this many times before its INFRA_ERROR stands. */
     static final int INFRA_RETRIES = 2;
+    /** Longer than any cell can take (each of its steps is bounded): a scheduler waiting this long is broken. */
+    private static final Duration SLOT_WAIT = Duration.ofHours(6);
     private final Host host;
     private final Cache cache;
     private final Path root;
-    private final Consumer<String> progress;
+    private final Progress progress;
+    private final int jobs;
 
-    /** @param root the kfit checkout (guest-images/ lives there) */
-    public Runner(Host host, Cache cache, Path root, Consumer<String> progress) {
+    /**
+     * @param root the kfit checkout (guest-images/ lives there)
+     * @param jobs cells at once; 0 for what the machine holds
+     */
+    public Runner(Host host, Cache cache, Path root, Progress progress, int jobs) {
         this.host = host;
         this.cache = cache;
         this.root = root;
         this.progress = progress;
+        this.jobs = jobs;
     }
 
     public Results run(Spec spec, RunLayout layout) {
@@ -58,62 +73,169 @@ public final class Runner {
         Map<String, CellResult> earlier = finishedEarlier(spec, layout);
         copy(spec.file(), layout.spec());
 
-        GuestImage image = new ImageBuilder(host, cache, root.resolve("guest-images"), progress).build();
-        KernelBuilder kb = new KernelBuilder(host, cache, List.of(root.resolve("guest-images/kernel/kfit.config")), progress);
+        GuestImage image = new ImageBuilder(host, cache, root.resolve("guest-images"), progress::log).build();
+        KernelBuilder kb = new KernelBuilder(host, cache, List.of(root.resolve("guest-images/kernel/kfit.config")), progress::log);
         Map<String, KernelBuild> kernels = new LinkedHashMap<>();
+        // Kernels build before any cell boots: a build beside a TCG guest would stretch its latencies.
+        List<CellSpec> plan = spec.cells();
         for (KernelSpec k : spec.kernels()) {
+            if (plan.stream().noneMatch(c -> c.kernel().equals(k))) {
+                continue; // listed, but no cell runs on it
+            }
+            progress.phase("kernel " + k.label(), "building");
             KernelBuild b = kb.build(k);
+            progress.end("kernel " + k.label());
             kernels.put(k.label(), b);
             copy(b.buildLog(), layout.builds().resolve(k.label() + ".log"));
             copy(b.config(), layout.builds().resolve(k.label() + ".config"));
         }
-        Accel accel = AccelProbe.choose(host, kernels.values().iterator().next().bzImage(), layout.dir(), progress);
+        Accel accel = AccelProbe.choose(host, kernels.values().iterator().next().bzImage(), layout.dir(), progress::log);
+        Capacity capacity = Capacity.ofThisMachine(jobs);
 
         List<Results.KernelInfo> infos = kernels.values().stream().map(b -> new Results.KernelInfo(b.label(),
                 b.kernelVersion(), b.source(), b.patches(), b.compiler(), b.cacheKey(), b.cached(), b.buildSeconds(),
                 layout.relative(layout.builds().resolve(b.label() + ".log")))).toList();
         Results.RunInfo info = new Results.RunInfo(layout.relative(layout.spec()), startedAt, hostName(), qemuVersion(),
-                accel.name(), infos, image.cacheKey() + (image.cached() ? " (cached)" : ""));
+                accel.name(), infos, image.cacheKey() + (image.cached() ? " (cached)" : ""), capacity.describe());
 
         CellRunner cells = new CellRunner(host, image, accel, spec.guest(), layout, progress);
-        List<CellResult> done = new ArrayList<>();
-        publish(new Results(info, done), layout);
-        int total = spec.kernels().size() * spec.scenarios().size() * spec.repetitions();
-        long cellsStart = System.nanoTime();
-        int ranHere = 0;
-        for (KernelSpec k : spec.kernels()) {
-            for (ScenarioSpec s : spec.scenarios()) {
-                for (int rep = 1; rep <= spec.repetitions(); rep++) {
-                    String id = k.label() + "." + s.name() + ".r" + rep;
-                    progress.accept("[" + (done.size() + 1) + "/" + total + "] " + id + eta(cellsStart, ranHere, total - done.size()));
-                    CellResult r = earlier.get(id);
-                    if (r != null) {
-                        progress.accept(id + ": finished in an earlier run of this directory, kept");
-                    }
-                    for (int attempt = 1; r == null || r.verdict().equals(Verdict.INFRA_ERROR.name()) && attempt <= 1 + INFRA_RETRIES; attempt++) {
-                        if (attempt > 1) {
-                            progress.accept(id + ": INFRA_ERROR (" + r.error().lines().findFirst().orElse("") + "), retry " + (attempt - 1));
-                        }
-                        r = cells.run(id, kernels.get(k.label()), scenario(s), spec.topologyOf(s), rep).withAttempts(attempt);
-                        ranHere += attempt == 1 ? 1 : 0;
-                    }
-                    done.add(r);
-                    publish(new Results(info, done), layout);
-                    progress.accept(id + ": " + r.verdict());
-                }
+        Board board = new Board(info, plan, layout);
+        int kept = 0;
+        for (CellSpec c : plan) {
+            CellResult r = earlier.remove(c.id());
+            if (r != null) {
+                board.add(r);
+                kept++;
             }
         }
-        return new Results(info, done);
+        earlier.values().forEach(board::add); // cells of an earlier, larger run of this spec: not lost either
+        board.publish();
+        progress.cells(plan.size(), kept);
+
+        ExecutorService pool = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "kfit-cell");
+            t.setDaemon(true);
+            return t;
+        });
+        List<Future<?>> running = new ArrayList<>();
+        try {
+            for (CellSpec c : plan) {
+                if (board.has(c.id())) {
+                    continue;
+                }
+                if (running.stream().anyMatch(Runner::failed)) {
+                    break; // a cell hit a bad input or a bug: start nothing new, let the others finish
+                }
+                TopologySpec topology = spec.topologyOf(c.scenario());
+                Capacity.Cost cost = cost(topology, spec.guest());
+                if (!capacity.acquire(cost, SLOT_WAIT)) {
+                    throw new InfraException("no slot for cell " + c.id() + " after " + SLOT_WAIT.toHours() + " h");
+                }
+                running.add(pool.submit(() -> {
+                    try {
+                        CellResult r = runWithRetries(cells, c, kernels.get(c.kernel().label()), topology);
+                        board.add(r);
+                        board.publish();
+                        progress.done(c.id(), r.verdict() + (r.attempts() > 1 ? " after " + r.attempts() + " attempts" : ""));
+                    } finally {
+                        capacity.release(cost);
+                    }
+                }));
+            }
+            for (Future<?> f : running) {
+                await(f);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InfraException("interrupted while running cells", e);
+        } finally {
+            pool.shutdownNow();
+        }
+        return board.results();
     }
 
-    /** " (elapsed 12 min, about 30 min left)" from the cells run so far in this process. */
-    static String eta(long startNs, int ran, int left) {
-        long elapsed = (System.nanoTime() - startNs) / 1_000_000_000L;
-        if (ran == 0) {
-            return "";
+    private CellResult runWithRetries(CellRunner cells, CellSpec c, KernelBuild kernel, TopologySpec topology) {
+        CellResult r = null;
+        for (int attempt = 1; r == null || r.verdict().equals(Verdict.INFRA_ERROR.name()) && attempt <= 1 + INFRA_RETRIES; attempt++) {
+            if (attempt > 1) {
+                progress.log(c.id() + ": INFRA_ERROR (" + r.error().lines().findFirst().orElse("") + "), retry " + (attempt - 1));
+            }
+            r = cells.run(c.id(), kernel, scenario(c.scenario()), topology, c.repetition()).withAttempts(attempt);
         }
-        long perCell = elapsed / ran;
-        return String.format(" (elapsed %d min, about %d min left)", elapsed / 60, (perCell * left + 59) / 60);
+        return r;
+    }
+
+    /** A cell costs its guests: their vCPUs and their memory plus QEMU's. */
+    static Capacity.Cost cost(TopologySpec topology, GuestSpec guest) {
+        int cpus = 0;
+        long mem = 0;
+        for (var g : topology.guests()) {
+            cpus += guest.cpus();
+            mem += guest.memoryMb() + g.cmbMb() + Capacity.QEMU_OVERHEAD_MB;
+        }
+        return new Capacity.Cost(cpus, mem);
+    }
+
+    /** A finished future whose cell threw. */
+    private static boolean failed(Future<?> f) {
+        if (!f.isDone()) {
+            return false;
+        }
+        try {
+            f.get();
+            return false;
+        } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+    }
+
+    /** Rethrows what a cell's thread threw, as itself when it is one of kfit's own. */
+    private static void await(Future<?> f) throws InterruptedException {
+        try {
+            f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new InfraException("cell failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** The cells finished so far, in plan order, and their publication; shared by the cell threads. */
+    private static final class Board {
+        private final Results.RunInfo info;
+        private final Map<String, Integer> order = new HashMap<>();
+        private final Map<String, CellResult> done = new LinkedHashMap<>();
+        private final RunLayout layout;
+
+        Board(Results.RunInfo info, List<CellSpec> plan, RunLayout layout) {
+            this.info = info;
+            this.layout = layout;
+            for (CellSpec c : plan) {
+                order.put(c.id(), order.size());
+            }
+        }
+
+        synchronized void add(CellResult r) {
+            done.put(r.id(), r);
+        }
+
+        synchronized boolean has(String id) {
+            return done.containsKey(id);
+        }
+
+        synchronized Results results() {
+            List<CellResult> cells = new ArrayList<>(done.values());
+            cells.sort(Comparator.comparingInt(c -> order.getOrDefault(c.id(), Integer.MAX_VALUE)));
+            return new Results(info, cells);
+        }
+
+        synchronized void publish() {
+            Runner.publish(results(), layout);
+        }
     }
 
     /**

@@ -104,6 +104,26 @@ public record Spec(Path file, List<KernelSpec> kernels, List<ScenarioSpec> scena
         return new Spec(file, kernels, scenarios, n, guest, topologies, Map.of(), cells);
     }
 
+    /**
+     * This spec restricted to the kernels labelled {@code labels} (in the spec's order): one developer's
+     * kernel out of the nightly. A label the spec does not have is a {@link dev.kfit.error.BadInputException}.
+     */
+    public Spec withKernels(List<String> labels) {
+        List<String> known = kernels.stream().map(KernelSpec::label).toList();
+        for (String l : labels) {
+            if (!known.contains(l)) {
+                throw new dev.kfit.error.BadInputException(file + ": no kernel labelled '" + l + "' (the spec has: "
+                        + String.join(", ", known) + ")");
+            }
+        }
+        List<KernelSpec> kept = kernels.stream().filter(k -> labels.contains(k.label())).toList();
+        List<ExplicitCell> cells = explicitCells.stream().filter(c -> kept.contains(c.kernel())).toList();
+        if (!explicitCells.isEmpty() && cells.isEmpty()) {
+            throw new dev.kfit.error.BadInputException(file + ": no cell of 'cells:' runs on " + String.join(", ", labels));
+        }
+        return new Spec(file, kept, scenarios, repetitions, guest, topologies, scenarioRepetitions, cells);
+    }
+
     /** The topology called {@code name}, or null. */
     public TopologySpec topology(String name) {
         return topologies.stream().filter(t -> t.name().equals(name)).findFirst().orElse(null);

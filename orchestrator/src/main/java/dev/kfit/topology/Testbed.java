@@ -192,12 +192,20 @@ public final class Testbed implements AutoCloseable {
         }
     }
 
+    /** Ports this process handed to a QEMU; never handed out twice, as parallel cells race between probe and bind. */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new InfraException("no free port on 127.0.0.1: " + e.getMessage(), e);
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                if (HANDED_OUT.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new InfraException("no free port on 127.0.0.1: " + e.getMessage(), e);
+            }
         }
+        throw new InfraException("no free port on 127.0.0.1 that this run has not used already");
     }
 
     /** Watches /proc/net/tcp for a LISTEN socket on 127.0.0.1:port (a probe connect would be taken as the peer). */

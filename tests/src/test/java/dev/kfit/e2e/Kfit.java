@@ -64,6 +64,14 @@ final class Kfit {
         }
     }
 
+    /** Starts ./kfit without waiting, stdout and stderr to {@code log}: for tests that kill it. */
+    static Process start(Path log, String... args) throws IOException {
+        List<String> argv = new ArrayList<>(List.of(ROOT.resolve("kfit").toString()));
+        argv.addAll(List.of(args));
+        Files.createDirectories(log.getParent());
+        return new ProcessBuilder(argv).directory(ROOT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
     static JsonNode results(Path runDir) throws IOException {
         return JSON.readTree(runDir.resolve("results.json").toFile());
     }

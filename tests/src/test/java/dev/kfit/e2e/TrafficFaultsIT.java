@@ -87,39 +87,11 @@ class TrafficFaultsIT {
     void reportRendersWithItsPlotsInAHeadlessBrowser() throws Exception {
         Path html = run.resolve("report.html");
         assertThat(java.nio.file.Files.readString(html)).contains("<svg id=\"latency\"").contains("class=\"timeline\"");
-        Path png = run.resolve("report.png");
-        Path profile = java.nio.file.Files.createTempDirectory("kfit-chromium-");
-        Process p = new ProcessBuilder("chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + profile, "--window-size=900,1600", "--screenshot=" + png, html.toUri().toString())
-                .redirectErrorStream(true).redirectOutput(run.resolve("chromium.log").toFile()).start();
-        try {
-            if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError("chromium did not finish within 120 s");
-            }
-        } finally {
-            try (var walk = java.nio.file.Files.walk(profile)) { // leave no browser profile behind
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
-        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(png.toFile());
+        java.awt.image.BufferedImage img = Browser.screenshot(html, run.resolve("report.png"), 900, 1600);
         assertThat(img.getWidth()).isEqualTo(900);
         // The plots' blue (points, throughput lines) and the shaded fault windows are on the page.
-        int blue = 0;
-        int shade = 0;
-        for (int y = 0; y < img.getHeight(); y++) {
-            for (int x = 0; x < img.getWidth(); x++) {
-                int rgb = img.getRGB(x, y) & 0xffffff;
-                int r = rgb >> 16, g = (rgb >> 8) & 0xff, b = rgb & 0xff;
-                if (b > 150 && r < 120 && g < 160) {
-                    blue++;
-                }
-                if (r > 240 && g > 218 && g < 236 && b > 178 && b < 198) { // #f5b041 at 35 % over white
-                    shade++;
-                }
-            }
-        }
+        int blue = Browser.count(img, (r, g, b) -> b > 150 && r < 120 && g < 160);
+        int shade = Browser.count(img, (r, g, b) -> r > 240 && g > 218 && g < 236 && b > 178 && b < 198); // #f5b041 at 35 % over white
         assertThat(blue).as("plotted points and lines").isGreaterThan(300);
         assertThat(shade).as("shaded fault windows").isGreaterThan(2000);
     }
