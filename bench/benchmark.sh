@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # kfit benchmark (not a test): prints what a run costs on this machine.
-#   boot-to-SSH time per guest, warm `reproduce` wall time, cells per hour, peak QEMU memory per guest.
-# Run it after one `./kfit reproduce` has filled the caches, so that no build is timed:
+#   boot-to-SSH time per guest, warm `reproduce` wall time, cells per hour for the nightly spec,
+#   peak QEMU memory per guest.
+# Run it after one `./kfit reproduce` and one `./kfit nightly --repetitions 1` have filled the caches,
+# so that no build is timed:
 #   bench/benchmark.sh [RUNS]      (default 1 warm reproduce)
+# The nightly part runs `./kfit nightly --repetitions 1` (8 cells, every cell type of the nightly);
+# KFIT_BENCH_NIGHTLY=full runs the whole nightly (60 cells, about an hour here), =off skips it.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${1:-1}
@@ -57,3 +61,34 @@ for h in sorted(pathlib.Path(sys.argv[1]).glob("cells/*/history.jsonl")):
 PY
 done
 printf 'cells per hour (warm reproduce, sequential): %.0f\n' "$(echo "3600 * $cells / $total" | bc -l)"
+
+case "${KFIT_BENCH_NIGHTLY:-quick}" in
+    off) exit 0 ;;
+    full) reps=() ;;
+    *) reps=(--repetitions 1) ;;
+esac
+touch "$OUT/sampling"
+peak_sampler &
+sampler=$!
+"$ROOT/kfit" nightly "${reps[@]}" --out "$OUT/nightly" > "$OUT/nightly.out" 2> "$OUT/nightly.err" || true
+rm -f "$OUT/sampling"
+wait "$sampler"
+if grep -q 'building from\|guest image: building' "$OUT/nightly.err"; then
+    echo "the nightly built a kernel: its cells per hour below include no build, but run it once first for a clean figure" >&2
+fi
+# Cells per hour over the cell phase only (first cell start to last cell end), per scenario too.
+python3 - "$OUT/nightly/results.json" "$(( $(cat "$OUT/peak") / 1024 ))" <<'PY'
+import json, sys, datetime
+cells = json.load(open(sys.argv[1]))["cells"]
+t = lambda s: datetime.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+start = min(t(c["started_at"]) for c in cells)
+end = max(t(c["started_at"]) + c["duration_s"] for c in cells)
+print(f"nightly: {len(cells)} cells in {end - start:.0f} s of cells: {3600 * len(cells) / (end - start):.0f} cells per hour, "
+      f"peak QEMU RSS {sys.argv[2]} MiB")
+by = {}
+for c in cells:
+    by.setdefault(c["scenario"], []).append(c["duration_s"])
+for s, v in by.items():
+    v.sort()
+    print(f"  {s}: {len(v)} cells, median {v[len(v) // 2]:.1f} s per cell")
+PY

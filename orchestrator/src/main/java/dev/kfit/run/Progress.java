@@ -1,7 +1,9 @@
 package dev.kfit.run;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -22,6 +24,16 @@ public final class Progress implements AutoCloseable {
     private int finished;
     private int ranHere;
     private long cellsStartNs = -1;
+    /** The cells still to run, by id; an estimate of what is left sums their expected durations. */
+    private final Map<String, Planned> planned = new LinkedHashMap<>();
+    private final Map<String, Long> cellStartNs = new java.util.HashMap<>();
+    /** Seconds each finished (kernel, scenario) and each scenario took, cells run here only. */
+    private final Map<String, List<Double>> seconds = new java.util.HashMap<>();
+    private double secondsRanHere;
+
+    /** A cell to come: its duration is guessed from earlier cells of the same kernel and scenario, else scenario. */
+    public record Planned(String id, String kernel, String scenario) {
+    }
     private int drawn;
     private Thread ticker;
 
@@ -81,8 +93,9 @@ public final class Progress implements AutoCloseable {
         draw();
     }
 
-    /** The cells start: {@code alreadyFinished} of {@code total} were kept from an earlier run. */
-    public synchronized void cells(int total, int alreadyFinished) {
+    /** The cells start: {@code alreadyFinished} of {@code total} were kept from an earlier run; {@code toRun} come. */
+    public synchronized void cells(int total, int alreadyFinished, List<Planned> toRun) {
+        toRun.forEach(c -> planned.put(c.id(), c));
         this.total = total;
         this.finished = alreadyFinished;
         this.cellsStartNs = nanos.getAsLong();
@@ -95,6 +108,7 @@ public final class Progress implements AutoCloseable {
 
     /** {@code task} (a cell id, or "kernel LABEL") is now in {@code phase}. */
     public synchronized void phase(String task, String phase) {
+        cellStartNs.putIfAbsent(task, nanos.getAsLong());
         running.put(task, new Running(phase, nanos.getAsLong()));
         if (redraw) {
             redrawOrNothing();
@@ -106,6 +120,7 @@ public final class Progress implements AutoCloseable {
     /** {@code task} ended without being a cell (a kernel build). */
     public synchronized void end(String task) {
         running.remove(task);
+        cellStartNs.remove(task);
         redrawOrNothing();
     }
 
@@ -114,6 +129,14 @@ public final class Progress implements AutoCloseable {
         running.remove(id);
         finished++;
         ranHere++;
+        Planned c = planned.remove(id);
+        Long start = cellStartNs.remove(id);
+        if (c != null && start != null) {
+            double secs = (nanos.getAsLong() - start) / 1e9;
+            seconds.computeIfAbsent(c.kernel() + "\n" + c.scenario(), k -> new ArrayList<>()).add(secs);
+            seconds.computeIfAbsent(c.scenario(), k -> new ArrayList<>()).add(secs);
+            secondsRanHere += secs;
+        }
         log(id + ": " + verdict + summary());
     }
 
@@ -126,12 +149,31 @@ public final class Progress implements AutoCloseable {
         if (cellsStartNs >= 0) {
             long elapsed = (nanos.getAsLong() - cellsStartNs) / 1_000_000_000L;
             s.append(", elapsed ").append(duration(elapsed));
-            if (ranHere > 0 && finished < total) {
-                long left = elapsed * (total - finished) / ranHere;
+            long left = left(elapsed);
+            if (left >= 0 && finished < total) {
                 s.append(", about ").append(duration(left)).append(" left");
             }
         }
         return s.append(')').toString();
+    }
+
+    /**
+     * Seconds left: the expected duration of every cell to come (the mean of its kernel and scenario
+     * so far, else of its scenario, else of all cells), scaled by how many ran side by side (cell
+     * seconds per wall second). -1 before the first cell ends.
+     */
+    private long left(long elapsedSeconds) {
+        if (ranHere == 0 || secondsRanHere <= 0) {
+            return -1;
+        }
+        double all = secondsRanHere / ranHere;
+        double sum = 0;
+        for (Planned c : planned.values()) {
+            List<Double> same = seconds.getOrDefault(c.kernel() + "\n" + c.scenario(), seconds.get(c.scenario()));
+            sum += same == null ? all : same.stream().mapToDouble(Double::doubleValue).average().orElse(all);
+        }
+        double sideBySide = Math.max(1.0, secondsRanHere / Math.max(1, elapsedSeconds));
+        return Math.round(sum / sideBySide);
     }
 
     static String duration(long seconds) {

@@ -110,7 +110,8 @@ public final class Runner {
         }
         earlier.values().forEach(board::add); // cells of an earlier, larger run of this spec: not lost either
         board.publish();
-        progress.cells(plan.size(), kept);
+        progress.cells(plan.size(), kept, plan.stream().filter(c -> !board.has(c.id()))
+                .map(c -> new Progress.Planned(c.id(), c.kernel().label(), c.scenario().name())).toList());
 
         ExecutorService pool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "kfit-cell");

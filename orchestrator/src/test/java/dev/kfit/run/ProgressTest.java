@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,7 +31,7 @@ class ProgressTest {
         Progress p = progress(false);
         p.phase("kernel 6.12", "building");
         p.end("kernel 6.12");
-        p.cells(4, 1);
+        p.cells(4, 1, List.of(planned("6.12.u.r2"), planned("6.12.u.r3"), planned("6.12.u.r4")));
         p.phase("6.12.u.r2", "booting 6.12.117");
         advanceSeconds(120);
         p.done("6.12.u.r2", "PROMPT");
@@ -46,10 +47,40 @@ class ProgressTest {
                 "kfit: 6.12.u.r3: running pinned-unbind (2/4 cells, elapsed 2 min, about 4 min left)");
     }
 
+    private static Progress.Planned planned(String id) {
+        String[] p = id.split("\\.");
+        return new Progress.Planned(id, p[0], p[1]);
+    }
+
+    @Test
+    void theEstimateKnowsThatCellsOfAnotherKernelOrScenarioTakeTheirOwnTime() {
+        Progress p = progress(false);
+        // Unpatched cells end quickly (the pin is refused), patched ones wait for the release.
+        p.cells(6, 0, List.of(planned("plain.u.r1"), planned("plain.u.r2"), planned("series.u.r1"),
+                planned("series.u.r2"), planned("series.t.r1"), planned("plain.t.r1")));
+        p.phase("plain.u.r1", "booting");
+        advanceSeconds(10);
+        p.done("plain.u.r1", "PIN_REFUSED");
+        p.phase("series.u.r1", "booting");
+        advanceSeconds(30);
+        p.done("series.u.r1", "BLOCKED_UNTIL_RELEASE");
+        // Left: plain.u 10 s, series.u 30 s; scenario t never ran: the mean of all, 20 s, twice: 80 s.
+        assertThat(p.summary()).isEqualTo(" (2/6 cells, elapsed 40 s, about 1 min left)");
+        // Finished here in parallel: 40 cell-seconds in 20 s of wall time halve the estimate.
+        Progress q = progress(false);
+        q.cells(4, 0, List.of(planned("a.u.r1"), planned("a.u.r2"), planned("a.u.r3"), planned("a.u.r4")));
+        q.phase("a.u.r1", "booting");
+        q.phase("a.u.r2", "booting");
+        advanceSeconds(20);
+        q.done("a.u.r1", "PROMPT");
+        q.done("a.u.r2", "PROMPT");
+        assertThat(q.summary()).isEqualTo(" (2/4 cells, elapsed 20 s, about 20 s left)");
+    }
+
     @Test
     void onATerminalTheStatusBlockIsRedrawnInPlaceUnderTheLog() {
         Progress p = progress(true);
-        p.cells(10, 0);
+        p.cells(10, 0, List.of());
         p.phase("a.r1", "booting");
         p.phase("b.r1", "running");
         String beforeLog = out();
@@ -71,7 +102,7 @@ class ProgressTest {
     @Test
     void longLinesAreCutSoTheLineCountStaysRight() {
         Progress p = progress(true);
-        p.cells(1, 0);
+        p.cells(1, 0, List.of());
         p.phase("x".repeat(200), "booting");
         assertThat(out().lines().filter(l -> l.startsWith("  x")).findFirst().orElseThrow()).hasSizeLessThan(80);
     }

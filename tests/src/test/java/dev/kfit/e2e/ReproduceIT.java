@@ -47,6 +47,48 @@ class ReproduceIT {
         assertThat(r.elapsed()).as("a cached rerun should take well under two minutes").isLessThan(Duration.ofMinutes(2));
     }
 
+    /** Two real runs of the same kernels (the two above): the comparison flags nothing. */
+    @Test
+    @Order(3)
+    void twoRunsOfTheSameKernelsCompareWithoutRegressions() throws Exception {
+        Path first = Kfit.ROOT.resolve("tests/target/e2e-runs/reproduce-6.12");
+        Path second = Kfit.ROOT.resolve("tests/target/e2e-runs/reproduce-6.12-cached");
+        Kfit.Result r = Kfit.run(Duration.ofMinutes(3), "compare", first.toString(), second.toString());
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.stdout()).doesNotContain("REGRESSION");
+    }
+
+    /** --jobs 2: cells side by side on real guests (ports, consoles, results of each kept apart). */
+    @Test
+    @Order(4)
+    void cellsRunSideBySideWithJobs() throws Exception {
+        Path run = Kfit.runDir("reproduce-jobs-2");
+        Kfit.Result r = Kfit.run(Duration.ofMinutes(10), "reproduce", "--jobs", "2", "--repetitions", "2", "--out", run.toString());
+        assertThat(r.exit()).as(r.toString()).isZero();
+        JsonNode results = Kfit.results(run);
+        assertThat(results.get("run").get("concurrency").asText()).contains("up to 2 cell(s) at once");
+        java.util.List<double[]> spans = new java.util.ArrayList<>();
+        java.util.Map<String, String> verdicts = new java.util.TreeMap<>();
+        for (JsonNode c : results.get("cells")) {
+            double start = java.time.Instant.parse(c.get("started_at").asText()).toEpochMilli() / 1000.0;
+            spans.add(new double[] {start, start + c.get("duration_s").asDouble()});
+            verdicts.put(c.get("id").asText(), c.get("verdict").asText());
+        }
+        assertThat(verdicts).as(r.toString()).containsExactlyEntriesOf(new java.util.TreeMap<>(java.util.Map.of(
+                "6.12.pinned-unbind.r1", "PIN_REFUSED", "6.12.pinned-unbind.r2", "PIN_REFUSED",
+                "6.12-series.pinned-unbind.r1", "BLOCKED_UNTIL_RELEASE", "6.12-series.pinned-unbind.r2", "BLOCKED_UNTIL_RELEASE")));
+        boolean overlapped = false;
+        for (int i = 0; i < spans.size(); i++) {
+            for (int j = i + 1; j < spans.size(); j++) {
+                overlapped |= spans.get(i)[0] < spans.get(j)[1] && spans.get(j)[0] < spans.get(i)[1];
+            }
+        }
+        assertThat(overlapped).as("some cells ran at the same time: %s", results.get("cells")).isTrue();
+        for (JsonNode c : results.get("cells")) {
+            assertThat(run.resolve(c.get("console").asText())).isNotEmptyFile();
+        }
+    }
+
     static void assertReproduced(Path run, Kfit.Result r, String plain, String series, String versionPrefix) throws Exception {
         JsonNode results = Kfit.results(run);
         assertThat(r.stdout()).contains("PIN_REFUSED").contains("BLOCKED_UNTIL_RELEASE");
