@@ -99,6 +99,6 @@ final class Capacity {
         if (cells != Integer.MAX_VALUE) {
             return "up to " + cells + " cell(s) at once (--jobs)";
         }
-        return "as many cells at once as fit in " + cpus + " cores (one per guest vCPU) and " + memoryMb + " MiB";
+        return "as many at once as fit in " + cpus + " cores (one per guest vCPU) and " + memoryMb + " MiB";
     }
 }

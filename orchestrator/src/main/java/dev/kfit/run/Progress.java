@@ -168,9 +168,15 @@ public final class Progress implements AutoCloseable {
         }
         double all = secondsRanHere / ranHere;
         double sum = 0;
+        long now = nanos.getAsLong();
         for (Planned c : planned.values()) {
             List<Double> same = seconds.getOrDefault(c.kernel() + "\n" + c.scenario(), seconds.get(c.scenario()));
-            sum += same == null ? all : same.stream().mapToDouble(Double::doubleValue).average().orElse(all);
+            double expected = same == null ? all : same.stream().mapToDouble(Double::doubleValue).average().orElse(all);
+            Long started = cellStartNs.get(c.id());
+            if (started != null) { // running: what it has done is not left; past its guess, still a little
+                expected = Math.max(expected - (now - started) / 1e9, expected / 10);
+            }
+            sum += expected;
         }
         double sideBySide = Math.max(1.0, secondsRanHere / Math.max(1, elapsedSeconds));
         return Math.round(sum / sideBySide);

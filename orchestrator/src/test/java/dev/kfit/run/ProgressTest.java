@@ -75,6 +75,10 @@ class ProgressTest {
         q.done("a.u.r1", "PROMPT");
         q.done("a.u.r2", "PROMPT");
         assertThat(q.summary()).isEqualTo(" (2/4 cells, elapsed 20 s, about 20 s left)");
+        // A running cell counts only with what it has still to do: r3 5 s in, 15 + 20 cell-seconds at 1.6 side by side.
+        q.phase("a.u.r3", "booting");
+        advanceSeconds(5);
+        assertThat(q.summary()).isEqualTo(" (2/4 cells, elapsed 25 s, about 22 s left)");
     }
 
     @Test
