@@ -16,6 +16,15 @@ public interface Fault {
     /** Starts the fault at the guest's CLOCK_MONOTONIC {@code atGuestNs} (0: now). Returns at once. */
     void inject(long atGuestNs);
 
+    /**
+     * How long before its time the fault may be started. A fault timed inside the guest (a write
+     * armed with its guest time) is started early, so that spawning it over SSH into a busy guest
+     * does not shift it; one injected from here (QMP, a command) fires when it is due.
+     */
+    default java.time.Duration armAhead() {
+        return java.time.Duration.ZERO;
+    }
+
     /** Collects news; returns the timing so far. */
     FaultTiming poll();
 

@@ -134,6 +134,11 @@ public final class Guest implements AutoCloseable {
         return guestNs + hostMinusGuestNs;
     }
 
+    /** The inverse of {@link #toHostNs}: the guest's CLOCK_MONOTONIC at the host's System.nanoTime {@code hostNs}. */
+    public long toGuestNs(long hostNs) {
+        return hostNs - toHostNs(0);
+    }
+
     /**
      * Polls a process's events until {@code done} holds or {@code timeout} passes; returns what
      * was seen either way (the caller tells a timeout from the events).

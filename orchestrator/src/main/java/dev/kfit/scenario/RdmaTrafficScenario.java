@@ -129,17 +129,25 @@ public final class RdmaTrafficScenario implements Scenario {
         plan.sort(Comparator.comparing(FaultSpec::at));
         List<Fault> faults = new ArrayList<>();
         Map<Fault, FaultSpec> specs = new LinkedHashMap<>();
+        List<Fault> pending = new ArrayList<>();
+        for (FaultSpec f : plan) {
+            Fault fault = build(f, tb, server, bdf, driver);
+            specs.put(fault, f);
+            pending.add(fault);
+        }
         long deadline = t0 + spec.duration().plus(hold).plus(spec.grace()).plus(Duration.ofSeconds(60)).toNanos();
         Long releaseHost = null;
-        int next = 0;
         while (System.nanoTime() < deadline) {
             long now = System.nanoTime();
-            while (next < plan.size() && now >= t0 + plan.get(next).at().toNanos()) {
-                FaultSpec f = plan.get(next++);
-                Fault fault = build(f, tb, server, bdf, driver);
-                fault.inject(0);
-                faults.add(fault);
-                specs.put(fault, f);
+            for (java.util.Iterator<Fault> it = pending.iterator(); it.hasNext(); ) {
+                Fault fault = it.next();
+                long due = t0 + specs.get(fault).at().toNanos();
+                if (now >= due - fault.armAhead().toNanos()) {
+                    // Armed early, it waits in the guest for its time; due now, it fires now.
+                    fault.inject(fault.armAhead().isZero() || due <= now ? 0 : tb.guest(fault.guest()).toGuestNs(due));
+                    faults.add(fault);
+                    it.remove();
+                }
             }
             for (Fault f : faults) {
                 FaultTiming t = f.poll();
@@ -154,13 +162,19 @@ public final class RdmaTrafficScenario implements Scenario {
                     : Guest.find(serve, "release_start").map(Event::guestNs)).map(server::toHostNs).orElse(releaseHost);
             boolean serverDone = pin != Outcome.OK || Guest.find(serve, "exit").isPresent() || !server.vm().isAlive();
             boolean writerDone = pin != Outcome.OK || Guest.find(writer, "exit").isPresent() || Guest.find(writer, "summary").isPresent();
-            boolean faultsDone = next == plan.size() && faults.stream().allMatch(f -> settled(f.poll(), specs.get(f)));
+            boolean faultsDone = pending.isEmpty() && faults.stream().allMatch(f -> settled(f.poll(), specs.get(f)));
             boolean stuck = releaseHost != null && now - releaseHost > spec.grace().toNanos();
             if (serverDone && writerDone && faultsDone || stuck && serverDone && writerDone) {
                 break;
             }
-            Guest.pause(POLL);
+            // Wake for the next fault when it is due rather than up to a poll interval after it.
+            long wake = POLL.toNanos();
+            for (Fault f : pending) {
+                wake = Math.min(wake, t0 + specs.get(f).at().toNanos() - f.armAhead().toNanos() - System.nanoTime());
+            }
+            Guest.pause(Duration.ofNanos(Math.max(0, wake)));
         }
+        faults.sort(Comparator.comparing(f -> specs.get(f).at())); // injected in arming order; reported in spec order
         for (Fault f : faults) {
             if (f.poll().healedHostNs() == null) {
                 f.heal(); // teardown always heals what can be healed

@@ -76,7 +76,9 @@ class NightlyIT {
     @Order(2)
     void reportShowsLatencyDistributionsAndTimelinesInAHeadlessBrowser() throws Exception {
         String html = Files.readString(run.resolve("report.html"));
-        assertThat(html).contains("<svg id=\"latency\"").contains("class=\"box\"").contains("class=\"timeline\"")
+        // One repetition per cell: each latency row is its point and median (boxes need two; unit-tested).
+        assertThat(html.split("class=\"rep\"", -1)).as("a point per cell").hasSize(CELLS + 1);
+        assertThat(html).contains("<svg id=\"latency\"").contains("class=\"median\"").contains("class=\"timeline\"")
                 .contains("6.12-series").contains("7.2-series").doesNotContain("http://").doesNotContain("https://");
         BufferedImage img = Browser.screenshot(run.resolve("report.html"), run.resolve("report.png"), 1000, 2400);
         int blue = Browser.count(img, (r, g, b) -> b > 150 && r < 120 && g < 160);
