@@ -13,17 +13,14 @@ import java.util.function.Supplier;
  * kill-pin-holder: SIGKILL of the process holding the pin (the kernel's release path on process
  * death; nothing to heal). rdma-link-delete: {@code rdma link delete rxeN}; heal: add it again.
  */
-public final class GuestCommandFault implements Fault {
+public final class GuestCommandFault extends GuestFault {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private final String type;
-    private final Guest guest;
     private final Supplier<List<String>> command;
     private final List<String> healCommand;
     private FaultTiming timing = FaultTiming.NOT_STARTED;
 
     private GuestCommandFault(String type, Guest guest, Supplier<List<String>> command, List<String> healCommand) {
-        this.type = type;
-        this.guest = guest;
+        super(type, guest);
         this.command = command;
         this.healCommand = healCommand;
     }
@@ -37,16 +34,6 @@ public final class GuestCommandFault implements Fault {
     public static GuestCommandFault rdmaLinkDelete(Guest g, String rdmaDevice, String iface) {
         return new GuestCommandFault("rdma-link-delete", g, () -> List.of("rdma", "link", "delete", rdmaDevice),
                 List.of("rdma", "link", "add", rdmaDevice, "type", "rxe", "netdev", iface));
-    }
-
-    @Override
-    public String type() {
-        return type;
-    }
-
-    @Override
-    public String guest() {
-        return guest.name();
     }
 
     @Override

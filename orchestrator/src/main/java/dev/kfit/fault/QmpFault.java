@@ -15,10 +15,8 @@ import java.util.Optional;
  * release it; QEMU reports DEVICE_DELETED once it has); heal: {@code device_add} with the same
  * properties. link-down: {@code set_link} of a link NIC; heal: link up.
  */
-public final class QmpFault implements Fault {
+public final class QmpFault extends GuestFault {
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
-    private final String type;
-    private final Guest guest;
     private final String device;
     private final Map<String, Object> healArgs;
     private Long started;
@@ -28,8 +26,7 @@ public final class QmpFault implements Fault {
     private FaultTiming healed;
 
     private QmpFault(String type, Guest guest, String device, Map<String, Object> healArgs) {
-        this.type = type;
-        this.guest = guest;
+        super(type, guest);
         this.device = device;
         this.healArgs = healArgs;
     }
@@ -52,16 +49,6 @@ public final class QmpFault implements Fault {
             m.put(kv[0], kv[1].matches("\\d+") ? Long.parseLong(kv[1]) : kv[1]);
         }
         return m;
-    }
-
-    @Override
-    public String type() {
-        return type;
-    }
-
-    @Override
-    public String guest() {
-        return guest.name();
     }
 
     @Override

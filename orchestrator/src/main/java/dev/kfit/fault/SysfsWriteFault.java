@@ -15,10 +15,8 @@ import java.util.regex.Pattern;
  * A fault that is a write to a sysfs file, timed in the guest by kfit-guest (the write blocks for
  * as long as the kernel's remove path does), healed by another write.
  */
-public final class SysfsWriteFault implements Fault {
+public final class SysfsWriteFault extends GuestFault {
     private static final Pattern BDF = Pattern.compile("[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\\.[0-7]");
-    private final String type;
-    private final Guest guest;
     private final String file;
     private final String value;
     private final String healFile;
@@ -27,8 +25,7 @@ public final class SysfsWriteFault implements Fault {
     private FaultTiming healedTiming;
 
     private SysfsWriteFault(String type, Guest guest, String bdf, String file, String value, String healFile, String healValue) {
-        this.type = type;
-        this.guest = guest;
+        super(type, guest);
         this.bdf = bdf;
         this.file = file;
         this.value = value;
@@ -57,16 +54,6 @@ public final class SysfsWriteFault implements Fault {
         if (!BDF.matcher(bdf).matches()) {
             throw new BadInputException("invalid PCI address '" + bdf + "' (expected DDDD:BB:DD.F, e.g. 0000:01:00.0)");
         }
-    }
-
-    @Override
-    public String type() {
-        return type;
-    }
-
-    @Override
-    public String guest() {
-        return guest.name();
     }
 
     private String process() {
