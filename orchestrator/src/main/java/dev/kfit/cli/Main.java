@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "kfit", mixinStandardHelpOptions = true, version = "kfit 0.1",
         description = "kernel fault-injection testbed: build kernels, boot them in QEMU, inject faults, judge.",
-        subcommands = {Main.Run.class, Main.Reproduce.class, Main.Nightly.class, Main.Report.class, Main.Compare.class})
+        subcommands = {Main.Run.class, Main.Reproduce.class, Main.Nightly.class, Main.Report.class, Main.Compare.class, Main.MergeRuns.class})
 public final class Main {
     @Option(names = "--stacktrace", description = "print the stack trace of an error", scope = CommandLine.ScopeType.INHERIT)
     boolean stacktrace;
@@ -232,6 +232,26 @@ public final class Main {
                         + String.join(", ", r.cells().stream().map(dev.kfit.report.CellResult::kernel).distinct().toList()) + ")");
             }
             return new Results(r.run(), cells);
+        }
+    }
+
+    @Command(name = "merge", description = {"Join run directories of one spec run on several hosts into one (ansible/fanout.yml does this).",
+            "OUT gets their cells, builds, one results.json and the reports."})
+    static final class MergeRuns implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "OUT", description = "the merged run directory (created)")
+        Path out;
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "RUN", description = "run directories to join")
+        java.util.List<Path> runs;
+
+        @Override
+        public Integer call() {
+            if (Files.exists(out.resolve("results.json"))) {
+                throw new BadInputException(out.resolve("results.json") + ": already exists; merge into a new directory");
+            }
+            Results merged = dev.kfit.run.Merge.merge(new RunLayout(out.toAbsolutePath().normalize()), runs);
+            System.out.print(Table.render(merged));
+            System.out.printf("%nresults: %s%n", out.resolve("results.json"));
+            return exitCode(merged);
         }
     }
 

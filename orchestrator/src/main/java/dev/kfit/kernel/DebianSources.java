@@ -42,6 +42,18 @@ public final class DebianSources {
 
     /** Resolves the package to an exact version and returns its source tarball, downloading it once. */
     public synchronized SourceArchive fetch(String packageName, String wantedVersion) {
+        // apt locks its lists and archives and fails rather than waits: two kfit runs sharing the
+        // cache (two workers on one machine, a run beside the tests) take turns here instead.
+        try (AutoCloseable apt = cache.lock("apt", "apt")) {
+            return fetchLocked(packageName, wantedVersion);
+        } catch (InfraException | BadInputException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new InfraException("fetching " + packageName + ": " + e.getMessage(), e);
+        }
+    }
+
+    private SourceArchive fetchLocked(String packageName, String wantedVersion) {
         Path aptDir = cache.dir("apt");
         update(aptDir);
         String version = wantedVersion != null ? wantedVersion : candidate(aptDir, packageName);
@@ -77,7 +89,7 @@ public final class DebianSources {
         if (!r.ok()) {
             boolean haveLists;
             try (Stream<Path> s = Files.list(aptDir.resolve("lists"))) {
-                haveLists = s.anyMatch(p -> p.getFileName().toString().endsWith("Packages"));
+                haveLists = s.anyMatch(p -> p.getFileName().toString().contains("_Packages"));
             } catch (IOException e) {
                 haveLists = false;
             }

@@ -1,0 +1,120 @@
+package dev.kfit.run;
+
+import dev.kfit.error.BadInputException;
+import dev.kfit.error.InfraException;
+import dev.kfit.report.CellResult;
+import dev.kfit.report.Results;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Joins run directories of one spec, run on several hosts (ansible/fanout.yml gives each host some of
+ * the kernels), into one run directory with the same layout: its cells and builds copied in, one
+ * results.json, and the reports. Every path in a cell's result is relative to its run directory, so
+ * it stays valid after the copy.
+ */
+public final class Merge {
+    private Merge() {
+    }
+
+    public static Results merge(RunLayout out, List<Path> runs) {
+        if (runs.isEmpty()) {
+            throw new BadInputException("nothing to merge: name at least one run directory");
+        }
+        String spec = null;
+        Path specFrom = null;
+        Map<String, Path> cellFrom = new LinkedHashMap<>();
+        List<CellResult> cells = new ArrayList<>();
+        Map<String, Results.KernelInfo> kernels = new LinkedHashMap<>();
+        Set<String> hosts = new LinkedHashSet<>();
+        Set<String> qemus = new LinkedHashSet<>();
+        Set<String> accels = new LinkedHashSet<>();
+        Set<String> images = new LinkedHashSet<>();
+        String startedAt = null;
+        for (Path run : runs) {
+            RunLayout in = new RunLayout(run.toAbsolutePath().normalize());
+            if (in.dir().equals(out.dir())) {
+                throw new BadInputException(run + ": is the output directory itself");
+            }
+            if (!Files.isRegularFile(in.results()) || !Files.isRegularFile(in.spec())) {
+                throw new BadInputException(in.results() + ": no such file (not a kfit run directory?)");
+            }
+            String text = read(in.spec());
+            if (spec == null) {
+                spec = text;
+                specFrom = in.spec();
+            } else if (!spec.equals(text)) {
+                throw new BadInputException(in.spec() + ": another spec than " + specFrom + "; only runs of one spec merge");
+            }
+            Results r = Results.read(in.results());
+            for (CellResult c : r.cells()) {
+                Path first = cellFrom.putIfAbsent(c.id(), in.dir());
+                if (first != null) {
+                    throw new BadInputException(in.dir() + ": cell " + c.id() + " is also in " + first
+                            + " (give each host other kernels, or merge only one of them)");
+                }
+                cells.add(c);
+            }
+            r.run().kernels().forEach(k -> kernels.putIfAbsent(k.label(), k));
+            hosts.add(r.run().host());
+            qemus.add(r.run().qemu());
+            accels.add(r.run().accel());
+            images.add(r.run().guestImage());
+            if (startedAt == null || r.run().startedAt().compareTo(startedAt) < 0) {
+                startedAt = r.run().startedAt();
+            }
+        }
+        try {
+            Files.createDirectories(out.dir());
+            Files.writeString(out.spec(), spec);
+            for (CellResult c : cells) {
+                copyTree(cellFrom.get(c.id()).resolve("cells").resolve(c.id()), out.cell(c.id()));
+            }
+            for (Path run : runs) {
+                copyTree(run.toAbsolutePath().normalize().resolve("builds"), out.builds());
+            }
+        } catch (IOException e) {
+            throw new InfraException("cannot write " + out.dir() + ": " + e.getMessage(), e);
+        }
+        Results merged = new Results(new Results.RunInfo(out.relative(out.spec()), startedAt, String.join(", ", hosts),
+                String.join(" | ", qemus), String.join(", ", accels), List.copyOf(kernels.values()), String.join(", ", images),
+                "merged from " + runs.size() + " run(s) on " + String.join(", ", hosts)), cells);
+        Runner.publish(merged, out);
+        return merged;
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            throw new InfraException("cannot read " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Copies {@code from} into {@code to}, replacing files of the same name; a missing {@code from} copies nothing. */
+    private static void copyTree(Path from, Path to) throws IOException {
+        if (!Files.isDirectory(from)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+}
