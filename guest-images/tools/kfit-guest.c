@@ -120,57 +120,174 @@ static struct ibv_context *open_device(const char *want)
 	return ctx;
 }
 
-static int cmd_pin(int argc, char **argv)
+/*
+ * SIGTERM and SIGINT (and SIGUSR1 where asked) release early.  Only the
+ * commands with a peer socket ignore SIGPIPE: pin keeps dying with its
+ * stdout, as it always has.
+ */
+static void install_signals(int with_usr1, int ignore_pipe)
 {
-	const char *file = NULL, *device = NULL;
-	size_t size = 2 << 20;
-	double hold = 10;
-	char b1[512], b2[128];
-	static const struct option opts[] = {
-		{ "file", required_argument, 0, 'f' },
-		{ "size", required_argument, 0, 's' },
-		{ "hold", required_argument, 0, 'h' },
-		{ "device", required_argument, 0, 'd' },
-		{ 0, 0, 0, 0 },
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "f:s:h:d:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f': file = optarg; break;
-		case 's': size = strtoull(optarg, NULL, 0); break;
-		case 'h': hold = strtod(optarg, NULL); break;
-		case 'd': device = optarg; break;
-		default: return 2;
-		}
-	}
-	if (!file || size == 0 || hold < 0) {
-		fprintf(stderr, "usage: kfit-guest pin --file PATH [--size BYTES] [--hold SECONDS] [--device NAME]\n");
-		return 2;
-	}
-
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
+	if (with_usr1)
+		sigaction(SIGUSR1, &sa, NULL);
+	if (ignore_pipe)
+		signal(SIGPIPE, SIG_IGN);
+}
+
+/* The options of all commands; each command takes its own subset. */
+struct cmd_opts {
+	const char *file, *device, *server, *op;
+	size_t size;
+	double hold, duration;
+	long interval_ms;
+	int port, gid_index;
+};
+
+static const struct option all_opts[] = {
+	{ "file", required_argument, 0, 'f' },
+	{ "size", required_argument, 0, 's' },
+	{ "hold", required_argument, 0, 'h' },
+	{ "device", required_argument, 0, 'd' },
+	{ "port", required_argument, 0, 'p' },
+	{ "gid-index", required_argument, 0, 'g' },
+	{ "server", required_argument, 0, 'S' },
+	{ "duration", required_argument, 0, 'D' },
+	{ "interval-ms", required_argument, 0, 'i' },
+	{ "op", required_argument, 0, 'o' },
+};
+
+/*
+ * Parses the options that letters (a getopt short-option string) names into
+ * o, which holds the command's defaults; 0, or 2 after getopt's message.
+ * The long table is built in the order of letters, so that each command
+ * accepts only its own options and abbreviations resolve (and ambiguities
+ * are listed) as with a table of its own.
+ */
+static int parse_opts(int argc, char **argv, const char *letters, struct cmd_opts *o)
+{
+	const size_t n_all = sizeof(all_opts) / sizeof(all_opts[0]);
+	struct option opts[sizeof(all_opts) / sizeof(all_opts[0]) + 1];
+	size_t n = 0;
+	int c;
+
+	for (const char *l = letters; *l; l++)
+		for (size_t i = 0; i < n_all; i++)
+			if (all_opts[i].val == *l)
+				opts[n++] = all_opts[i];
+	opts[n] = (struct option){ 0, 0, 0, 0 };
+
+	while ((c = getopt_long(argc, argv, letters, opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': o->file = optarg; break;
+		case 's': o->size = strtoull(optarg, NULL, 0); break;
+		case 'h': o->hold = strtod(optarg, NULL); break;
+		case 'd': o->device = optarg; break;
+		case 'p': o->port = atoi(optarg); break;
+		case 'g': o->gid_index = atoi(optarg); break;
+		case 'S': o->server = optarg; break;
+		case 'D': o->duration = strtod(optarg, NULL); break;
+		case 'i': o->interval_ms = strtol(optarg, NULL, 0); break;
+		case 'o': o->op = optarg; break;
+		default: return 2;
+		}
+	}
+	return 0;
+}
+
+/* A file (p2pmem/allocate) mapped and registered: what pin and serve hold. */
+struct pinned {
+	int fd;
+	void *buf;
+	size_t size;
+	struct ibv_mr *mr;
+	uint64_t until; /* end of the hold */
+};
+
+/* Opens and maps file, faults its pages in: "mapped"; -1 after "error". */
+static int pin_map(struct pinned *p, const char *file, size_t size)
+{
+	memset(p, 0, sizeof(*p));
+	p->size = size;
+	p->fd = open(file, O_RDWR);
+	if (p->fd < 0) {
+		fail("open", errno);
+		return -1;
+	}
+	p->buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd, 0);
+	if (p->buf == MAP_FAILED) {
+		fail("mmap", errno);
+		return -1;
+	}
+	memset(p->buf, 0x6b, size); /* fault the pages in, as a real user would */
+	event("mapped", "\"addr\":\"%p\"", p->buf);
+	return 0;
+}
+
+/*
+ * Registers the mapping with ibv_reg_mr (the long-term pin) and starts the
+ * hold.  A refused registration is an outcome, not an error: "reg_failed",
+ * -1.  with_addr adds the address to "registered" (serve's peer needs it).
+ */
+static int pin_register(struct pinned *p, struct ibv_pd *pd, double hold, int with_addr)
+{
+	char b1[512], b2[128];
+
+	event("reg_start", "\"device\":\"%s\"",
+	      js(ibv_get_device_name(pd->context->device), b2, sizeof(b2)));
+	errno = 0;
+	p->mr = ibv_reg_mr(pd, p->buf, p->size,
+			   IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ);
+	if (!p->mr) {
+		int err = errno;
+		event("reg_failed", "\"errno\":%d,\"message\":\"%s\"", err, js(strerror(err), b1, sizeof(b1)));
+		return -1;
+	}
+	p->until = now_ns() + (uint64_t)(hold * 1e9);
+	if (with_addr)
+		event("registered", "\"lkey\":%u,\"rkey\":%u,\"addr\":%llu", p->mr->lkey, p->mr->rkey,
+		      (unsigned long long)(uintptr_t)p->buf);
+	else
+		event("registered", "\"lkey\":%u,\"rkey\":%u", p->mr->lkey, p->mr->rkey);
+	return 0;
+}
+
+/* Unpins: "release_start" with why, then "released" with ibv_dereg_mr's rc. */
+static void pin_release(struct pinned *p, const char *why)
+{
+	event("release_start", "\"reason\":\"%s\"", why);
+	int rc = ibv_dereg_mr(p->mr);
+	event("released", "\"rc\":%d", rc);
+	p->mr = NULL;
+}
+
+static void pin_unmap(struct pinned *p)
+{
+	munmap(p->buf, p->size);
+	close(p->fd);
+}
+
+static int cmd_pin(int argc, char **argv)
+{
+	struct cmd_opts o = { .size = 2 << 20, .hold = 10 };
+	struct pinned pin;
+	char b1[512];
+
+	if (parse_opts(argc, argv, "f:s:h:d:", &o))
+		return 2;
+	if (!o.file || o.size == 0 || o.hold < 0) {
+		fprintf(stderr, "usage: kfit-guest pin --file PATH [--size BYTES] [--hold SECONDS] [--device NAME]\n");
+		return 2;
+	}
+	install_signals(1, 0);
 
 	event("start", "\"pid\":%d,\"file\":\"%s\",\"size\":%zu,\"hold_s\":%.3f",
-	      getpid(), js(file, b1, sizeof(b1)), size, hold);
-
-	int fd = open(file, O_RDWR);
-	if (fd < 0) {
-		fail("open", errno);
+	      getpid(), js(o.file, b1, sizeof(b1)), o.size, o.hold);
+	if (pin_map(&pin, o.file, o.size))
 		return 1;
-	}
-	void *buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (buf == MAP_FAILED) {
-		fail("mmap", errno);
-		return 1;
-	}
-	memset(buf, 0x6b, size); /* fault the pages in, as a real user would */
-	event("mapped", "\"addr\":\"%p\"", buf);
 
-	struct ibv_context *ctx = open_device(device);
+	struct ibv_context *ctx = open_device(o.device);
 	if (!ctx) {
 		fail("open_device", errno ? errno : ENODEV);
 		return 1;
@@ -180,34 +297,19 @@ static int cmd_pin(int argc, char **argv)
 		fail("alloc_pd", errno);
 		return 1;
 	}
-	event("reg_start", "\"device\":\"%s\"", js(ibv_get_device_name(ctx->device), b2, sizeof(b2)));
-	errno = 0;
-	struct ibv_mr *mr = ibv_reg_mr(pd, buf, size,
-				       IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
-				       IBV_ACCESS_REMOTE_READ);
-	if (!mr) {
-		int err = errno;
-		event("reg_failed", "\"errno\":%d,\"message\":\"%s\"", err, js(strerror(err), b1, sizeof(b1)));
-		munmap(buf, size);
-		close(fd);
+	if (pin_register(&pin, pd, o.hold, 0)) {
+		pin_unmap(&pin);
 		event("exit", "\"status\":0");
 		return 0;
 	}
-	uint64_t reg_t = now_ns();
-	event("registered", "\"lkey\":%u,\"rkey\":%u", mr->lkey, mr->rkey);
 
 	/* Hold the pin: sleep in short steps so that a signal releases promptly. */
-	uint64_t until = reg_t + (uint64_t)(hold * 1e9);
-	while (!release_signal && now_ns() < until) {
+	while (!release_signal && now_ns() < pin.until) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
-	const char *why = release_signal ? "signal" : "hold_elapsed";
-	event("release_start", "\"reason\":\"%s\"", why);
-	int rc = ibv_dereg_mr(mr);
-	event("released", "\"rc\":%d", rc);
-	munmap(buf, size);
-	close(fd);
+	pin_release(&pin, release_signal ? "signal" : "hold_elapsed");
+	pin_unmap(&pin);
 	ibv_dealloc_pd(pd);
 	ibv_close_device(ctx);
 	event("exit", "\"status\":0");
@@ -465,11 +567,17 @@ static int rc_create_qp(struct rc_ctx *rc)
 	return 0;
 }
 
+/* The path MTU: the smaller of the two ends' active MTUs. */
+static enum ibv_mtu rc_path_mtu(const struct rc_ctx *rc, const struct rc_info *peer)
+{
+	return (enum ibv_mtu)(peer->mtu < (int)rc->mtu ? peer->mtu : (int)rc->mtu);
+}
+
 static int rc_connect_qp(struct rc_ctx *rc, const struct rc_info *me, const struct rc_info *peer)
 {
 	struct ibv_qp_attr a = {
 		.qp_state = IBV_QPS_RTR,
-		.path_mtu = (enum ibv_mtu)(peer->mtu < (int)rc->mtu ? peer->mtu : (int)rc->mtu),
+		.path_mtu = rc_path_mtu(rc, peer),
 		.dest_qp_num = peer->qpn,
 		.rq_psn = peer->psn,
 		.max_dest_rd_atomic = 4,
@@ -704,19 +812,24 @@ static int rc_sync(int fd)
 	return 0;
 }
 
-static void install_signals(int with_usr1)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	if (with_usr1)
-		sigaction(SIGUSR1, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
 static uint32_t random_psn(void)
 {
 	return (uint32_t)((now_ns() ^ ((uint64_t)getpid() << 16)) & 0xffffff);
+}
+
+/*
+ * Tells the peer on fd our QP and buffer (addr, size, mr's rkey), learns
+ * its, and brings the QP to RTS in step with it; -1 after "error".
+ */
+static int rc_handshake(struct rc_ctx *rc, int fd, const void *addr, size_t size,
+			const struct ibv_mr *mr, struct rc_info *me, struct rc_info *peer)
+{
+	*me = (struct rc_info){ .qpn = rc->qp->qp_num, .psn = random_psn(), .gid = rc->gid,
+				.mtu = rc->mtu, .addr = (uintptr_t)addr, .rkey = mr->rkey,
+				.size = size };
+	if (rc_exchange(fd, me, peer) || rc_connect_qp(rc, me, peer) || rc_sync(fd))
+		return -1;
+	return 0;
 }
 
 static int listen_any(int port)
@@ -761,77 +874,33 @@ static void addr_str(const struct sockaddr *sa, socklen_t len, char *host, size_
 
 static int cmd_serve(int argc, char **argv)
 {
-	const char *file = NULL, *device = NULL;
-	size_t size = 2 << 20;
-	double hold = 30;
-	int port = RC_DEFAULT_PORT, gid_index = -1;
+	struct cmd_opts o = { .size = 2 << 20, .hold = 30, .port = RC_DEFAULT_PORT, .gid_index = -1 };
+	struct pinned pin;
 	char b1[512], b2[128];
-	static const struct option opts[] = {
-		{ "file", required_argument, 0, 'f' },
-		{ "size", required_argument, 0, 's' },
-		{ "hold", required_argument, 0, 'h' },
-		{ "device", required_argument, 0, 'd' },
-		{ "port", required_argument, 0, 'p' },
-		{ "gid-index", required_argument, 0, 'g' },
-		{ 0, 0, 0, 0 },
-	};
-	int c;
 
-	while ((c = getopt_long(argc, argv, "f:s:h:d:p:g:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f': file = optarg; break;
-		case 's': size = strtoull(optarg, NULL, 0); break;
-		case 'h': hold = strtod(optarg, NULL); break;
-		case 'd': device = optarg; break;
-		case 'p': port = atoi(optarg); break;
-		case 'g': gid_index = atoi(optarg); break;
-		default: return 2;
-		}
-	}
-	if (!file || size == 0 || hold < 0 || port <= 0 || port > 65535) {
+	if (parse_opts(argc, argv, "f:s:h:d:p:g:", &o))
+		return 2;
+	if (!o.file || o.size == 0 || o.hold < 0 || o.port <= 0 || o.port > 65535) {
 		fprintf(stderr, "usage: kfit-guest serve --file PATH [--size BYTES] [--port N] "
 				"[--device NAME] [--gid-index N] [--hold SECONDS]\n");
 		return 2;
 	}
-	install_signals(1);
+	install_signals(1, 1);
 
 	event("start", "\"pid\":%d,\"file\":\"%s\",\"size\":%zu,\"hold_s\":%.3f,\"port\":%d",
-	      getpid(), js(file, b1, sizeof(b1)), size, hold, port);
-
-	int fd = open(file, O_RDWR);
-	if (fd < 0) {
-		fail("open", errno);
+	      getpid(), js(o.file, b1, sizeof(b1)), o.size, o.hold, o.port);
+	if (pin_map(&pin, o.file, o.size))
 		return 1;
-	}
-	void *buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (buf == MAP_FAILED) {
-		fail("mmap", errno);
-		return 1;
-	}
-	memset(buf, 0x6b, size);
-	event("mapped", "\"addr\":\"%p\"", buf);
 
 	struct rc_ctx rc;
-	if (rc_open(&rc, device, gid_index))
+	if (rc_open(&rc, o.device, o.gid_index))
 		return 1;
-	event("reg_start", "\"device\":\"%s\"", js(ibv_get_device_name(rc.ctx->device), b2, sizeof(b2)));
-	errno = 0;
-	struct ibv_mr *mr = ibv_reg_mr(rc.pd, buf, size,
-				       IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
-				       IBV_ACCESS_REMOTE_READ);
-	if (!mr) {
-		int err = errno;
-		event("reg_failed", "\"errno\":%d,\"message\":\"%s\"", err, js(strerror(err), b1, sizeof(b1)));
+	if (pin_register(&pin, rc.pd, o.hold, 1)) {
 		rc_close(&rc);
-		munmap(buf, size);
-		close(fd);
+		pin_unmap(&pin);
 		event("exit", "\"status\":0");
 		return 0;
 	}
-	uint64_t reg_t = now_ns();
-	uint64_t until = reg_t + (uint64_t)(hold * 1e9);
-	event("registered", "\"lkey\":%u,\"rkey\":%u,\"addr\":%llu", mr->lkey, mr->rkey,
-	      (unsigned long long)(uintptr_t)buf);
 
 	/* The peer: everything up to qp_ready; any failure releases early. */
 	int status = 0, lfd = -1, cfd = -1;
@@ -840,19 +909,19 @@ static int cmd_serve(int argc, char **argv)
 		why = "error";
 		goto release;
 	}
-	lfd = listen_any(port);
+	lfd = listen_any(o.port);
 	if (lfd < 0) {
 		fail("listen", errno);
 		why = "error";
 		goto release;
 	}
-	event("listening", "\"port\":%d", port);
+	event("listening", "\"port\":%d", o.port);
 	for (;;) {
 		if (release_signal) {
 			why = "signal";
 			goto release;
 		}
-		int ms = ms_left(until);
+		int ms = ms_left(pin.until);
 		if (ms == 0) {
 			fail("accept", ETIMEDOUT);
 			why = "hold_elapsed";
@@ -888,21 +957,18 @@ static int cmd_serve(int argc, char **argv)
 	int one = 1;
 	setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
-	struct rc_info me = { .qpn = rc.qp->qp_num, .psn = random_psn(), .gid = rc.gid,
-			      .mtu = rc.mtu, .addr = (uintptr_t)buf, .rkey = mr->rkey,
-			      .size = size };
-	struct rc_info peer;
-	if (rc_exchange(cfd, &me, &peer) || rc_connect_qp(&rc, &me, &peer) || rc_sync(cfd)) {
+	struct rc_info me, peer;
+	if (rc_handshake(&rc, cfd, pin.buf, pin.size, pin.mr, &me, &peer)) {
 		why = release_signal ? "signal" : "error";
 		goto release;
 	}
 	gid_to_str(&peer.gid, b2, sizeof(b2));
 	event("qp_ready", "\"qpn\":%u,\"peer_qpn\":%u,\"peer_gid\":\"%s\",\"gid_index\":%d,"
 	      "\"path_mtu\":%d", me.qpn, peer.qpn, b2, rc.gid_index,
-	      128 << (peer.mtu < (int)rc.mtu ? peer.mtu : (int)rc.mtu));
+	      128 << rc_path_mtu(&rc, &peer));
 
 	/* Hold the pin; watch the peer's socket and async events meanwhile. */
-	while (!release_signal && now_ns() < until) {
+	while (!release_signal && now_ns() < pin.until) {
 		struct pollfd p[2] = { { .fd = cfd, .events = POLLIN },
 				       { .fd = rc.ctx->async_fd, .events = POLLIN } };
 		if (poll(p, 2, 10) <= 0)
@@ -925,17 +991,14 @@ static int cmd_serve(int argc, char **argv)
 release:
 	if (strcmp(why, "error") == 0)
 		status = 1;
-	event("release_start", "\"reason\":\"%s\"", why);
-	int rc_dereg = ibv_dereg_mr(mr);
-	event("released", "\"rc\":%d", rc_dereg);
+	pin_release(&pin, why);
 	if (cfd >= 0)
 		close(cfd);
 	if (lfd >= 0)
 		close(lfd);
 	drain_async(&rc);
 	rc_close(&rc);
-	munmap(buf, size);
-	close(fd);
+	pin_unmap(&pin);
 	event("exit", "\"status\":%d", status);
 	return status;
 }
@@ -1028,55 +1091,29 @@ static void maybe_tick(struct wr_stats *st)
 
 static int cmd_rdma_writer(int argc, char **argv)
 {
-	const char *server = NULL, *device = NULL, *opname = "write";
-	size_t size = 65536;
-	double duration = 10;
-	long interval_ms = 0;
-	int port = RC_DEFAULT_PORT, gid_index = -1;
+	struct cmd_opts o = { .size = 65536, .duration = 10, .port = RC_DEFAULT_PORT,
+			      .gid_index = -1, .op = "write" };
 	char b1[512], b2[128];
-	static const struct option opts[] = {
-		{ "server", required_argument, 0, 'S' },
-		{ "port", required_argument, 0, 'p' },
-		{ "device", required_argument, 0, 'd' },
-		{ "gid-index", required_argument, 0, 'g' },
-		{ "size", required_argument, 0, 's' },
-		{ "duration", required_argument, 0, 'D' },
-		{ "interval-ms", required_argument, 0, 'i' },
-		{ "op", required_argument, 0, 'o' },
-		{ 0, 0, 0, 0 },
-	};
-	int c;
 
-	while ((c = getopt_long(argc, argv, "S:p:d:g:s:D:i:o:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'S': server = optarg; break;
-		case 'p': port = atoi(optarg); break;
-		case 'd': device = optarg; break;
-		case 'g': gid_index = atoi(optarg); break;
-		case 's': size = strtoull(optarg, NULL, 0); break;
-		case 'D': duration = strtod(optarg, NULL); break;
-		case 'i': interval_ms = strtol(optarg, NULL, 0); break;
-		case 'o': opname = optarg; break;
-		default: return 2;
-		}
-	}
-	int is_read = strcmp(opname, "read") == 0;
-	if (!server || size == 0 || size > (1ull << 31) || duration < 0 || interval_ms < 0 ||
-	    port <= 0 || port > 65535 || (!is_read && strcmp(opname, "write") != 0)) {
+	if (parse_opts(argc, argv, "S:p:d:g:s:D:i:o:", &o))
+		return 2;
+	int is_read = strcmp(o.op, "read") == 0;
+	if (!o.server || o.size == 0 || o.size > (1ull << 31) || o.duration < 0 || o.interval_ms < 0 ||
+	    o.port <= 0 || o.port > 65535 || (!is_read && strcmp(o.op, "write") != 0)) {
 		fprintf(stderr, "usage: kfit-guest rdma-writer --server HOST [--port N] [--device NAME] "
 				"[--gid-index N] [--size BYTES] [--duration SECONDS] "
 				"[--interval-ms N] [--op write|read]\n");
 		return 2;
 	}
-	install_signals(0);
+	install_signals(0, 1);
 
 	event("start", "\"pid\":%d,\"server\":\"%s\",\"port\":%d,\"op\":\"%s\",\"size\":%zu,"
 	      "\"duration_s\":%.3f,\"interval_ms\":%ld",
-	      getpid(), js(server, b1, sizeof(b1)), port, is_read ? "read" : "write", size, duration,
-	      interval_ms);
+	      getpid(), js(o.server, b1, sizeof(b1)), o.port, is_read ? "read" : "write", o.size, o.duration,
+	      o.interval_ms);
 
 	int attempts = 0;
-	int sfd = connect_retry(server, port, 30, &attempts);
+	int sfd = connect_retry(o.server, o.port, 30, &attempts);
 	if (sfd < 0) {
 		fail("connect", errno);
 		event("exit", "\"status\":1");
@@ -1090,14 +1127,14 @@ static int cmd_rdma_writer(int argc, char **argv)
 	void *buf = NULL;
 	struct ibv_mr *mr = NULL;
 	int status = 1;
-	if (rc_open(&rc, device, gid_index))
+	if (rc_open(&rc, o.device, o.gid_index))
 		goto out;
-	if (posix_memalign(&buf, 4096, size)) {
+	if (posix_memalign(&buf, 4096, o.size)) {
 		fail("alloc", ENOMEM);
 		goto out;
 	}
-	memset(buf, is_read ? 0 : 0x5a, size);
-	mr = ibv_reg_mr(rc.pd, buf, size,
+	memset(buf, is_read ? 0 : 0x5a, o.size);
+	mr = ibv_reg_mr(rc.pd, buf, o.size,
 			IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ);
 	if (!mr) {
 		fail("reg_mr", errno);
@@ -1107,13 +1144,10 @@ static int cmd_rdma_writer(int argc, char **argv)
 	      (unsigned long long)(uintptr_t)buf);
 	if (rc_create_qp(&rc))
 		goto out;
-	struct rc_info me = { .qpn = rc.qp->qp_num, .psn = random_psn(), .gid = rc.gid,
-			      .mtu = rc.mtu, .addr = (uintptr_t)buf, .rkey = mr->rkey,
-			      .size = size };
-	struct rc_info peer;
-	if (rc_exchange(sfd, &me, &peer) || rc_connect_qp(&rc, &me, &peer) || rc_sync(sfd))
+	struct rc_info me, peer;
+	if (rc_handshake(&rc, sfd, buf, o.size, mr, &me, &peer))
 		goto out;
-	size_t len = size;
+	size_t len = o.size;
 	if (peer.size < len)
 		len = (size_t)peer.size;
 	if (len == 0) {
@@ -1125,12 +1159,12 @@ static int cmd_rdma_writer(int argc, char **argv)
 	      "\"path_mtu\":%d,\"remote_addr\":%llu,\"remote_rkey\":%u,\"remote_size\":%llu,"
 	      "\"op_bytes\":%zu",
 	      me.qpn, peer.qpn, b2, rc.gid_index,
-	      128 << (peer.mtu < (int)rc.mtu ? peer.mtu : (int)rc.mtu),
+	      128 << rc_path_mtu(&rc, &peer),
 	      (unsigned long long)peer.addr, peer.rkey, (unsigned long long)peer.size, len);
 
 	struct wr_stats st = { .first_error_status = -1 };
 	uint64_t post_t[RC_SQ_DEPTH] = { 0 };
-	uint64_t start = now_ns(), end = start + (uint64_t)(duration * 1e9);
+	uint64_t start = now_ns(), end = start + (uint64_t)(o.duration * 1e9);
 	st.last_tick = start;
 	st.next_tick = start + 1000000000ull;
 	uint64_t seq = 0;
@@ -1222,8 +1256,8 @@ static int cmd_rdma_writer(int argc, char **argv)
 			stop = "outstanding";
 			break;
 		}
-		if (interval_ms > 0) {
-			uint64_t wake = now_ns() + (uint64_t)interval_ms * 1000000ull;
+		if (o.interval_ms > 0) {
+			uint64_t wake = now_ns() + (uint64_t)o.interval_ms * 1000000ull;
 			while (!release_signal && now_ns() < wake && now_ns() < end) {
 				uint64_t left = wake - now_ns();
 				if (st.next_tick > now_ns() && st.next_tick - now_ns() < left)
