@@ -139,9 +139,8 @@ public final class Main {
 
         @Override
         public Integer call() {
-            if (against != null) {
-                readResults(against); // a wrong path fails now, not after an hour of cells
-            }
+            // A wrong --against fails now, not after an hour of cells.
+            Results older = against == null ? null : readResults(against);
             Ran ran = runSpec(builtin("examples/nightly.yaml"), options);
             java.util.Optional<RunLayout> previous = against != null ? java.util.Optional.of(new RunLayout(against.toAbsolutePath()))
                     : ran.layout().previousOfSameSpec();
@@ -149,8 +148,10 @@ public final class Main {
                 System.out.println("no earlier nightly beside " + ran.layout().dir() + " to compare with");
                 return exitCode(ran.results());
             }
-            Comparison.Against cmp = new Comparison.Against(previous.get().dir().toString(),
-                    Comparison.compare(readResults(previous.get().dir()), ran.results()));
+            if (older == null) {
+                older = previous.get().readResults();
+            }
+            Comparison.Against cmp = new Comparison.Against(previous.get().dir().toString(), Comparison.compare(older, ran.results()));
             writeComparison(ran.layout(), cmp);
             dev.kfit.report.HtmlReport.write(ran.results(), cmp, ran.layout().dir().resolve("report.html"));
             System.out.println("\ncompared with " + cmp.olderRun() + ":");
@@ -186,11 +187,7 @@ public final class Main {
     }
 
     static Results readResults(Path run) {
-        Path file = run.resolve("results.json");
-        if (!Files.isRegularFile(file)) {
-            throw new BadInputException(file + ": no such file (not a kfit run directory?)");
-        }
-        return Results.read(file);
+        return new RunLayout(run).readResults();
     }
 
     static Path builtin(String relative) {

@@ -35,7 +35,7 @@ public final class Comparison {
      */
     public record Against(String olderRun, List<Change> changes) {
         public Against {
-            changes = List.copyOf(changes);
+            changes = regressionsFirst(changes);
         }
     }
 
@@ -65,9 +65,14 @@ public final class Comparison {
                 changes.add(new Change(g, "gone", "no such cells in the newer run", false));
             }
         }
-        // Regressions first: they are what a nightly reader needs to see.
-        changes.sort((x, y) -> Boolean.compare(y.regression(), x.regression()));
-        return changes;
+        return regressionsFirst(changes);
+    }
+
+    /** Regressions first (what a nightly reader needs to see), otherwise in the order given. */
+    static List<Change> regressionsFirst(List<Change> changes) {
+        List<Change> sorted = new ArrayList<>(changes);
+        sorted.sort((x, y) -> Boolean.compare(y.regression(), x.regression()));
+        return List.copyOf(sorted);
     }
 
     private static void verdicts(String g, List<CellResult> before, List<CellResult> now, List<Change> out) {

@@ -7,7 +7,6 @@ import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -66,8 +65,7 @@ public final class HtmlReport {
             h.append("<p class=\"no-changes\">No changes.</p>\n");
             return;
         }
-        List<Comparison.Change> changes = new ArrayList<>(a.changes());
-        changes.sort(Comparator.comparing(c -> !c.regression())); // stable: the comparison's own order within each
+        List<Comparison.Change> changes = a.changes(); // regressions first, as Against keeps them
         long regressions = changes.stream().filter(Comparison.Change::regression).count();
         h.append(String.format(Locale.ROOT, "<p>%d regression%s, %d other change%s.</p>%n", regressions, regressions == 1 ? "" : "s",
                 changes.size() - regressions, changes.size() - regressions == 1 ? "" : "s"));

@@ -46,8 +46,9 @@ public final class Merge {
             if (in.dir().equals(out.dir())) {
                 throw new BadInputException(run + ": is the output directory itself");
             }
-            if (!Files.isRegularFile(in.results()) || !Files.isRegularFile(in.spec())) {
-                throw new BadInputException(in.results() + ": no such file (not a kfit run directory?)");
+            Results r = in.readResults();
+            if (!Files.isRegularFile(in.spec())) {
+                throw new BadInputException(in.spec() + ": no such file (a run directory keeps the spec it ran)");
             }
             String text = read(in.spec());
             if (spec == null) {
@@ -56,7 +57,6 @@ public final class Merge {
             } else if (!spec.equals(text)) {
                 throw new BadInputException(in.spec() + ": another spec than " + specFrom + "; only runs of one spec merge");
             }
-            Results r = Results.read(in.results());
             for (CellResult c : r.cells()) {
                 Path first = cellFrom.putIfAbsent(c.id(), in.dir());
                 if (first != null) {

@@ -62,7 +62,7 @@ public record RunLayout(Path dir) {
                         || !Files.readString(other.spec()).equals(mine)) {
                     continue;
                 }
-                String started = dev.kfit.report.Results.read(other.results()).run().startedAt();
+                String started = other.readResults().run().startedAt();
                 if (started != null && started.compareTo(bestStart) > 0) {
                     best = other;
                     bestStart = started;
@@ -72,6 +72,14 @@ public record RunLayout(Path dir) {
         } catch (IOException e) {
             throw new InfraException("cannot look for earlier runs in " + parent + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Its results.json; a directory without one is bad input (a mistyped path), named in the error. */
+    public dev.kfit.report.Results readResults() {
+        if (!Files.isRegularFile(results())) {
+            throw new dev.kfit.error.BadInputException(results() + ": no such file (not a kfit run directory?)");
+        }
+        return dev.kfit.report.Results.read(results());
     }
 
     public Path results() {

@@ -129,23 +129,22 @@ public final class RdmaTrafficScenario implements Scenario {
         plan.sort(Comparator.comparing(FaultSpec::at));
         List<Fault> faults = new ArrayList<>();
         Map<Fault, FaultSpec> specs = new LinkedHashMap<>();
-        List<Fault> pending = new ArrayList<>();
+        List<Due> pending = new ArrayList<>();
         for (FaultSpec f : plan) {
             Fault fault = build(f, tb, server, bdf, driver);
             specs.put(fault, f);
-            pending.add(fault);
+            pending.add(new Due(fault, t0 + f.at().toNanos()));
         }
         long deadline = t0 + spec.duration().plus(hold).plus(spec.grace()).plus(Duration.ofSeconds(60)).toNanos();
         Long releaseHost = null;
         while (System.nanoTime() < deadline) {
             long now = System.nanoTime();
-            for (java.util.Iterator<Fault> it = pending.iterator(); it.hasNext(); ) {
-                Fault fault = it.next();
-                long due = t0 + specs.get(fault).at().toNanos();
-                if (now >= due - fault.armAhead().toNanos()) {
+            for (java.util.Iterator<Due> it = pending.iterator(); it.hasNext(); ) {
+                Due d = it.next();
+                if (now >= d.armNs()) {
                     // Armed early, it waits in the guest for its time; due now, it fires now.
-                    fault.inject(fault.armAhead().isZero() || due <= now ? 0 : tb.guest(fault.guest()).toGuestNs(due));
-                    faults.add(fault);
+                    d.fault().inject(d.fault().armAhead().isZero() || d.ns() <= now ? 0 : tb.guest(d.fault().guest()).toGuestNs(d.ns()));
+                    faults.add(d.fault());
                     it.remove();
                 }
             }
@@ -169,8 +168,8 @@ public final class RdmaTrafficScenario implements Scenario {
             }
             // Wake for the next fault when it is due rather than up to a poll interval after it.
             long wake = POLL.toNanos();
-            for (Fault f : pending) {
-                wake = Math.min(wake, t0 + specs.get(f).at().toNanos() - f.armAhead().toNanos() - System.nanoTime());
+            for (Due d : pending) {
+                wake = Math.min(wake, d.armNs() - System.nanoTime());
             }
             Guest.pause(Duration.ofNanos(Math.max(0, wake)));
         }
@@ -209,6 +208,13 @@ public final class RdmaTrafficScenario implements Scenario {
     private static boolean settled(FaultTiming t, FaultSpec f) {
         return t.returnedHostNs() != null && (t.healOk() != null || !t.ok()
                 || f.kind() == dev.kfit.spec.FaultType.KILL_PIN_HOLDER);
+    }
+
+    /** A fault not yet injected: due at host time {@code ns}, injected from {@link #armNs()} on. */
+    private record Due(Fault fault, long ns) {
+        long armNs() {
+            return ns - fault.armAhead().toNanos();
+        }
     }
 
     private Fault build(FaultSpec f, Testbed tb, Guest server, String bdf, String driver) {

@@ -85,9 +85,14 @@ final class Kfit {
         throw new AssertionError("no cell for kernel " + kernel + " in " + results);
     }
 
+    /** Where the run directory {@code name} of an earlier test in this suite is (not emptied). */
+    static Path runPath(String name) {
+        return ROOT.resolve("tests/target/e2e-runs").resolve(name);
+    }
+
     /** A fresh run directory under tests/target, so runs of the suite do not mix. */
     static Path runDir(String name) throws IOException {
-        Path dir = ROOT.resolve("tests/target/e2e-runs").resolve(name);
+        Path dir = runPath(name);
         if (Files.exists(dir)) {
             try (var walk = Files.walk(dir)) {
                 for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {

@@ -51,8 +51,8 @@ class ReproduceIT {
     @Test
     @Order(3)
     void twoRunsOfTheSameKernelsCompareWithoutRegressions() throws Exception {
-        Path first = Kfit.ROOT.resolve("tests/target/e2e-runs/reproduce-6.12");
-        Path second = Kfit.ROOT.resolve("tests/target/e2e-runs/reproduce-6.12-cached");
+        Path first = Kfit.runPath("reproduce-6.12");
+        Path second = Kfit.runPath("reproduce-6.12-cached");
         Kfit.Result r = Kfit.run(Duration.ofMinutes(3), "compare", first.toString(), second.toString());
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(r.stdout()).doesNotContain("REGRESSION");
