@@ -131,6 +131,99 @@ public final class LocalHost implements Host {
     }
 
     @Override
+    public boolean isLocal() {
+        return true;
+    }
+
+    @Override
+    public String linkAddress() {
+        return "127.0.0.1";
+    }
+
+    @Override
+    public int forward(int port) {
+        return port;
+    }
+
+    /** Ports this process handed out; never twice, as parallel cells race between probe and bind. */
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public int freePort(String address) {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(address))) {
+                if (HANDED_OUT.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new InfraException("no free port on " + address + ": " + e.getMessage(), e);
+            }
+        }
+        throw new InfraException("no free port on " + address + " that this run has not used already");
+    }
+
+    /** Watches /proc/net/tcp for a LISTEN socket (a probe connect would be taken as the peer). */
+    @Override
+    public void awaitListening(String address, int port, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (ProcNetTcp.listening(Files.readAllLines(Path.of("/proc/net/tcp")), address, port)) {
+                    return;
+                }
+                Thread.sleep(100);
+            } catch (IOException e) {
+                throw new InfraException("cannot read /proc/net/tcp: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InfraException("interrupted", e);
+            }
+        }
+        throw new InfraException("nothing listening on " + address + ":" + port + " on " + name() + " after "
+                + timeout.toSeconds() + " s");
+    }
+
+    @Override
+    public Path stage(Path localFile, String key) {
+        return localFile;
+    }
+
+    /** The file is already here: nothing to copy. */
+    @Override
+    public AutoCloseable follow(Path fileOnHost, Path localFile) {
+        if (!fileOnHost.toAbsolutePath().normalize().equals(localFile.toAbsolutePath().normalize())) {
+            throw new IllegalArgumentException("the local host follows a file only into itself: " + fileOnHost + " vs " + localFile);
+        }
+        return () -> { };
+    }
+
+    @Override
+    public Resources resources() {
+        return new Resources(Runtime.getRuntime().availableProcessors(), memAvailableMb(Path.of("/proc/meminfo")));
+    }
+
+    /** MemAvailable in MiB, 0 when unknown (room for one cell only). */
+    public static long memAvailableMb(Path meminfo) {
+        try {
+            for (String line : Files.readAllLines(meminfo)) {
+                if (line.startsWith("MemAvailable:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // fall through
+        }
+        return 0;
+    }
+
+    @Override
+    public void crash() {
+        for (LocalProcess p : List.copyOf(started)) {
+            killTree(p.process.toHandle());
+        }
+    }
+
+    @Override
     public void close() {
         for (LocalProcess p : List.copyOf(started)) {
             p.stop(Duration.ofSeconds(3));
