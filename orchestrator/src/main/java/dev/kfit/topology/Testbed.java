@@ -43,6 +43,8 @@ public final class Testbed implements AutoCloseable {
     private final Map<String, Guest> guests = new LinkedHashMap<>();
     private final Map<String, Map<String, String>> ifaceToward = new LinkedHashMap<>();
     private final Map<String, Path> consoles = new LinkedHashMap<>();
+    private final Map<String, Host> hostOf = new LinkedHashMap<>();
+    private final Map<String, LinkRelay> relays = new LinkedHashMap<>();
     private Path privateDir;
 
     private Testbed() {
@@ -137,6 +139,28 @@ public final class Testbed implements AutoCloseable {
             throw new InfraException("no guest '" + name + "' in this testbed (have " + guests.keySet() + ")");
         }
         return g;
+    }
+
+    /** The host that runs {@code guest}. */
+    public Host hostOf(String guest) {
+        Host h = hostOf.get(guest);
+        if (h == null) {
+            throw new InfraException("no guest '" + guest + "' in this testbed (have " + hostOf.keySet() + ")");
+        }
+        return h;
+    }
+
+    /** The relay that carries the link between guests {@code a} and {@code b}, in either order. */
+    public LinkRelay relay(String a, String b) {
+        LinkRelay r = relays.get(linkKey(a, b));
+        if (r == null) {
+            throw new InfraException("the link between " + a + " and " + b + " has no relay (it is a direct socket)");
+        }
+        return r;
+    }
+
+    static String linkKey(String a, String b) {
+        return a.compareTo(b) < 0 ? a + "|" + b : b + "|" + a;
     }
 
     public Map<String, Guest> guests() {
