@@ -11,6 +11,7 @@ import java.util.List;
  * @param consoles every guest's console log, by guest name
  * @param error    kfit's own failure for INFRA_ERROR cells, else null
  * @param attempts how many times the cell ran: more than 1 when an INFRA_ERROR was retried
+ * @param hosts    which host ran each guest, by guest name ({@code localhost} without {@code --hosts})
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record CellResult(
@@ -35,13 +36,33 @@ public record CellResult(
         String error,
         String startedAt,
         double durationS,
-        int attempts) {
+        int attempts,
+        java.util.Map<String, String> hosts) {
+
+    public CellResult(String id, String kernel, String kernelVersion, String kernelSource, List<String> patches,
+                      String scenario, int repetition, String verdict, Pin pin, Double unbindMs,
+                      Double blockedAfterReleaseMs, List<SplatResult> splats,
+                      List<dev.kfit.scenario.ScenarioOutcome.FaultResult> faults,
+                      dev.kfit.scenario.ScenarioOutcome.TrafficResult traffic, java.util.Map<String, Object> recovery,
+                      String console, java.util.Map<String, String> consoles, String history, String error,
+                      String startedAt, double durationS, int attempts) {
+        this(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin, unbindMs,
+                blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error, startedAt,
+                durationS, attempts, null);
+    }
 
     /** The same result, noting how many times the cell was run (INFRA_ERROR is retried). */
     public CellResult withAttempts(int n) {
         return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
                 unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
-                startedAt, durationS, n);
+                startedAt, durationS, n, hosts);
+    }
+
+    /** The same result, saying which host ran each guest. */
+    public CellResult withHosts(java.util.Map<String, String> guestHosts) {
+        return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
+                unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
+                startedAt, durationS, attempts, guestHosts == null ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(guestHosts)));
     }
 
     public record Pin(Boolean ok, Integer errno) {

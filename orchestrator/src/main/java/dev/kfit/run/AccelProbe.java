@@ -27,6 +27,9 @@ public final class AccelProbe {
         if (forced.equals("kvm")) {
             return Accel.KVM;
         }
+        if (!host.isLocal()) {
+            return chooseRemote(host, kernel, progress);
+        }
         if (!Files.isWritable(Path.of("/dev/kvm"))) {
             progress.accept("accelerator: TCG (no usable /dev/kvm)");
             return Accel.TCG;
@@ -48,5 +51,34 @@ public final class AccelProbe {
         progress.accept("accelerator: " + (booted ? "KVM (probe guest booted)" : "TCG (KVM probe guest failed: "
                 + (r.timedOut() ? "timed out" : r.output().lines().findFirst().orElse("exit " + r.exitStatus())) + ")"));
         return booted ? Accel.KVM : Accel.TCG;
+    }
+
+    /** The same probe on a remote host: its console comes back as the command's output. */
+    private static Accel chooseRemote(Host host, Path kernel, java.util.function.Consumer<String> progress) {
+        if (!host.run(Command.of(Duration.ofSeconds(20), "test", "-w", "/dev/kvm")).ok()) {
+            progress.accept("accelerator on " + host.name() + ": TCG (no usable /dev/kvm)");
+            return Accel.TCG;
+        }
+        Path remoteKernel = host.stage(kernel, "kernel-" + sha256(kernel));
+        CommandResult r = host.run(Command.of(Duration.ofSeconds(60), List.of("qemu-system-x86_64",
+                "-accel", "kvm", "-cpu", "host", "-m", "256M", "-nodefaults", "-no-user-config", "-display", "none",
+                "-no-reboot", "-kernel", remoteKernel.toString(), "-append", "console=ttyS0 panic=-1",
+                "-chardev", "file,id=c,path=/dev/stdout", "-serial", "chardev:c")));
+        boolean booted = r.ok() && r.output().contains("Kernel panic") && !r.output().contains("KVM internal error");
+        progress.accept("accelerator on " + host.name() + ": " + (booted ? "KVM (probe guest booted)" : "TCG (KVM probe guest failed)"));
+        return booted ? Accel.KVM : Accel.TCG;
+    }
+
+    private static String sha256(Path file) {
+        try (var in = Files.newInputStream(file)) {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+            return java.util.HexFormat.of().formatHex(md.digest()).substring(0, 16);
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            throw new dev.kfit.error.InfraException("cannot hash " + file + ": " + e.getMessage(), e);
+        }
     }
 }

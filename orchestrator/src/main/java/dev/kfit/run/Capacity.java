@@ -52,16 +52,7 @@ final class Capacity {
     }
 
     static long memAvailableMb(Path meminfo) {
-        try {
-            for (String line : Files.readAllLines(meminfo)) {
-                if (line.startsWith("MemAvailable:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // fall through: without the figure, assume room for one cell only
-        }
-        return 0;
+        return dev.kfit.host.LocalHost.memAvailableMb(meminfo);
     }
 
     /** Blocks until {@code cost} fits beside the running cells, or nothing runs; at most {@code max}. */
@@ -78,6 +69,17 @@ final class Capacity {
         usedMemoryMb += cost.memoryMb();
         usedCells++;
         return true;
+    }
+
+    /** Takes room without waiting: the {@link Scheduler} decided it fits. */
+    synchronized void take(Cost cost) {
+        usedCpus += cost.cpus();
+        usedMemoryMb += cost.memoryMb();
+        usedCells++;
+    }
+
+    synchronized int usedCpus() {
+        return usedCpus;
     }
 
     synchronized void release(Cost cost) {

@@ -13,7 +13,10 @@ import dev.kfit.scenario.Scenario;
 import dev.kfit.scenario.ScenarioOutcome;
 import dev.kfit.spec.GuestSpec;
 import dev.kfit.spec.TopologySpec;
+import dev.kfit.topology.BootContext;
+import dev.kfit.topology.Placement;
 import dev.kfit.topology.Testbed;
+import java.util.function.Function;
 import dev.kfit.verdict.Classifier;
 import dev.kfit.verdict.Outcome;
 import dev.kfit.verdict.PinnedUnbindObservation;
@@ -37,23 +40,29 @@ import java.util.Map;
  * INFRA_ERROR; a kernel crash seen on any console is CRASH whatever else went wrong.
  */
 public final class CellRunner {
-    private final Host host;
     private final GuestImage image;
-    private final Accel accel;
+    private final Function<Host, Accel> accel;
+    private final Function<Host, Path> relayBinary;
     private final GuestSpec guestSpec;
     private final RunLayout layout;
     private final Progress progress;
 
-    public CellRunner(Host host, GuestImage image, Accel accel, GuestSpec guestSpec, RunLayout layout, Progress progress) {
-        this.host = host;
+    /**
+     * @param accel       each host's accelerator
+     * @param relayBinary the link relay's path on a host (staged there on first use)
+     */
+    public CellRunner(GuestImage image, Function<Host, Accel> accel, Function<Host, Path> relayBinary,
+                      GuestSpec guestSpec, RunLayout layout, Progress progress) {
         this.image = image;
         this.accel = accel;
+        this.relayBinary = relayBinary;
         this.guestSpec = guestSpec;
         this.layout = layout;
         this.progress = progress;
     }
 
-    public CellResult run(String id, KernelBuild kernel, Scenario scenario, TopologySpec topology, int repetition) {
+    public CellResult run(String id, KernelBuild kernel, Scenario scenario, TopologySpec topology, int repetition,
+                          Placement placement) {
         Instant started = Instant.now();
         Path dir = layout.cell(id);
         ScenarioOutcome outcome = null;
@@ -72,7 +81,9 @@ public final class CellRunner {
         try (History history = new History(dir.resolve("history.jsonl"))) {
             try {
                 progress.phase(id, "booting " + kernel.kernelVersion());
-                try (Testbed tb = Testbed.boot(host, topology, kernel, image, accel, guestSpec, dir, history,
+                BootContext ctx = new BootContext(kernel, image, guestSpec, accel, relayBinary, scenario.needsLinkRelays());
+                history.host("placement", Map.of("hosts", placement.names()));
+                try (Testbed tb = Testbed.boot(placement, topology, ctx, dir, history,
                         message -> progress.phase(id, message))) {
                     offsets.putAll(tb.consoleOffsets());
                     history.host("scenario_start", Map.of("scenario", scenario.name(), "console_offsets", offsets));

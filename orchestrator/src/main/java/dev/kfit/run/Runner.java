@@ -20,6 +20,7 @@ import dev.kfit.spec.TopologySpec;
 import dev.kfit.spec.PinnedUnbind;
 import dev.kfit.spec.ScenarioSpec;
 import dev.kfit.spec.Spec;
+import dev.kfit.topology.Placement;
 import dev.kfit.vm.qemu.Accel;
 import dev.kfit.verdict.Verdict;
 
@@ -51,6 +52,7 @@ public final class Runner {
     /** Longer than any cell can take (each of its steps is bounded): a scheduler waiting this long is broken. */
     private static final Duration SLOT_WAIT = Duration.ofHours(6);
     private final Host host;
+    private final List<Host> runHosts;
     private final Cache cache;
     private final Path root;
     private final Progress progress;
@@ -61,7 +63,16 @@ public final class Runner {
      * @param jobs cells at once; 0 for what the machine holds
      */
     public Runner(Host host, Cache cache, Path root, Progress progress, int jobs) {
+        this(host, List.of(host), cache, root, progress, jobs);
+    }
+
+    /**
+     * @param host     this machine: builds the kernels and the guest image
+     * @param runHosts where cells run (this machine alone without --hosts); artefacts are shipped to them by key
+     */
+    public Runner(Host host, List<Host> runHosts, Cache cache, Path root, Progress progress, int jobs) {
         this.host = host;
+        this.runHosts = List.copyOf(runHosts);
         this.cache = cache;
         this.root = root;
         this.progress = progress;
@@ -89,16 +100,28 @@ public final class Runner {
             copy(b.buildLog(), layout.builds().resolve(k.label() + ".log"));
             copy(b.config(), layout.builds().resolve(k.label() + ".config"));
         }
-        Accel accel = AccelProbe.choose(host, kernels.values().iterator().next().bzImage(), layout.dir(), progress::log);
-        Capacity capacity = Capacity.ofThisMachine(jobs);
+        Path someKernel = kernels.values().iterator().next().bzImage();
+        Map<Host, Accel> accels = new LinkedHashMap<>();
+        for (Host h : runHosts) {
+            accels.put(h, AccelProbe.choose(h, someKernel, layout.dir(), progress::log));
+        }
+        Accel accel = accels.values().iterator().next();
+        Scheduler scheduler = new Scheduler(runHosts, jobs);
+        for (CellSpec c : plan) {
+            scheduler.check(spec.topologyOf(c.scenario()), spec.guest(), spec.file().toString());
+        }
 
         List<Results.KernelInfo> infos = kernels.values().stream().map(b -> new Results.KernelInfo(b.label(),
                 b.kernelVersion(), b.source(), b.patches(), b.compiler(), b.cacheKey(), b.cached(), b.buildSeconds(),
                 layout.relative(layout.builds().resolve(b.label() + ".log")))).toList();
-        Results.RunInfo info = new Results.RunInfo(layout.relative(layout.spec()), startedAt, hostName(), qemuVersion(),
-                accel.name(), infos, image.cacheKey() + (image.cached() ? " (cached)" : ""), capacity.describe());
+        Results.RunInfo info = new Results.RunInfo(layout.relative(layout.spec()), startedAt,
+                runHosts.size() == 1 && runHosts.get(0).isLocal() ? hostName()
+                        : String.join(", ", runHosts.stream().map(Host::name).toList()), qemuVersion(runHosts.get(0)),
+                accels.values().stream().distinct().map(Accel::name).collect(java.util.stream.Collectors.joining(", ")), infos,
+                image.cacheKey() + (image.cached() ? " (cached)" : ""), scheduler.describe());
 
-        CellRunner cells = new CellRunner(host, image, accel, spec.guest(), layout, progress);
+        RelayBinaries relays = new RelayBinaries(host, cache, root);
+        CellRunner cells = new CellRunner(image, accels::get, relays::on, spec.guest(), layout, progress);
         Board board = new Board(info, plan, layout);
         int kept = 0;
         for (CellSpec c : plan) {
@@ -128,19 +151,15 @@ public final class Runner {
                     break; // a cell hit a bad input or a bug: start nothing new, let the others finish
                 }
                 TopologySpec topology = spec.topologyOf(c.scenario());
-                Capacity.Cost cost = cost(topology, spec.guest());
-                if (!capacity.acquire(cost, SLOT_WAIT)) {
-                    throw new InfraException("no slot for cell " + c.id() + " after " + SLOT_WAIT.toHours() + " h");
-                }
+                Placement first = scheduler.acquire(topology, spec.guest(), SLOT_WAIT);
                 running.add(pool.submit(() -> {
-                    try {
-                        CellResult r = runWithRetries(cells, c, kernels.get(c.kernel().label()), topology);
-                        board.add(r);
-                        board.publish();
-                        progress.done(c.id(), r.verdict() + (r.attempts() > 1 ? " after " + r.attempts() + " attempts" : ""));
-                    } finally {
-                        capacity.release(cost);
-                    }
+                    CellResult r = runWithRetries(cells, scheduler, c, kernels.get(c.kernel().label()), topology,
+                            spec.guest(), first);
+                    board.add(r);
+                    board.publish();
+                    progress.done(c.id(), r.verdict() + (r.attempts() > 1 ? " after " + r.attempts() + " attempts" : "")
+                            + (runHosts.size() > 1 ? " on " + String.join(", ", new java.util.LinkedHashSet<>(r.hosts().values())) : ""));
+                    return null;
                 }));
             }
             for (Future<?> f : running) {
@@ -155,26 +174,37 @@ public final class Runner {
         return board.results();
     }
 
-    private CellResult runWithRetries(CellRunner cells, CellSpec c, KernelBuild kernel, TopologySpec topology) {
+    /**
+     * Runs a cell on its placement; an INFRA_ERROR runs it again, elsewhere if one of its hosts stopped
+     * answering (that host gets no more cells). The placement's room is released in every case.
+     */
+    private CellResult runWithRetries(CellRunner cells, Scheduler scheduler, CellSpec c, KernelBuild kernel,
+                                      TopologySpec topology, GuestSpec guest, Placement first) throws InterruptedException {
         CellResult r = null;
-        for (int attempt = 1; r == null || r.verdict().equals(Verdict.INFRA_ERROR.name()) && attempt <= 1 + INFRA_RETRIES; attempt++) {
-            if (attempt > 1) {
-                progress.log(c.id() + ": INFRA_ERROR (" + r.error().lines().findFirst().orElse("") + "), retry " + (attempt - 1));
+        Placement placement = first;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                r = cells.run(c.id(), kernel, scenario(c.scenario()), topology, c.repetition(), placement)
+                        .withAttempts(attempt).withHosts(placement.names());
+            } finally {
+                for (Host h : placement.distinctHosts()) {
+                    if (!h.healthy()) {
+                        progress.log(c.id() + ": host " + h.name() + " does not answer any more; it gets no more cells");
+                        scheduler.markDead(h);
+                    }
+                }
+                scheduler.release(topology, guest, placement);
             }
-            r = cells.run(c.id(), kernel, scenario(c.scenario()), topology, c.repetition()).withAttempts(attempt);
+            if (!r.verdict().equals(Verdict.INFRA_ERROR.name()) || attempt > INFRA_RETRIES) {
+                return r;
+            }
+            progress.log(c.id() + ": INFRA_ERROR (" + r.error().lines().findFirst().orElse("") + "), retry " + attempt);
+            try {
+                placement = scheduler.acquire(topology, guest, SLOT_WAIT);
+            } catch (InfraException noHostLeft) {
+                return r; // the INFRA_ERROR stands: nowhere left to retry
+            }
         }
-        return r;
-    }
-
-    /** A cell costs its guests: their vCPUs and their memory plus QEMU's. */
-    static Capacity.Cost cost(TopologySpec topology, GuestSpec guest) {
-        int cpus = 0;
-        long mem = 0;
-        for (var g : topology.guests()) {
-            cpus += guest.cpus();
-            mem += guest.memoryMb() + g.cmbMb() + Capacity.QEMU_OVERHEAD_MB;
-        }
-        return new Capacity.Cost(cpus, mem);
     }
 
     /** A finished future whose cell threw. */
@@ -294,10 +324,11 @@ public final class Runner {
         }
     }
 
-    private String qemuVersion() {
+    private static String qemuVersion(Host host) {
         CommandResult r = host.run(Command.of(Duration.ofSeconds(20), "qemu-system-x86_64", "--version"));
         if (!r.ok()) {
-            throw new InfraException("QEMU is not installed or does not run (try ./kfit provision): " + r.output().strip());
+            throw new InfraException("QEMU is not installed or does not run on " + host.name()
+                    + " (try ./kfit provision, or ansible/hosts.yml for a remote host): " + r.output().strip());
         }
         return r.output().lines().findFirst().orElse("").strip();
     }

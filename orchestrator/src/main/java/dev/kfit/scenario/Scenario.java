@@ -18,4 +18,9 @@ public interface Scenario {
     Duration grace();
 
     ScenarioOutcome run(Testbed testbed);
+
+    /** Whether its links must go through kfit's link relay even within one host (it injects link faults). */
+    default boolean needsLinkRelays() {
+        return false;
+    }
 }

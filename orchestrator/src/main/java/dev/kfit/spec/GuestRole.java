@@ -9,15 +9,20 @@ import java.util.regex.Pattern;
  *
  * @param name  unique within the topology; also the guest's hostname and QEMU id
  * @param cmbMb the emulated NVMe controller memory buffer in MiB; 0 means the guest has no NVMe device
+ * @param host  the inventory host it must run on ({@code host:}), or null for wherever the placement puts it
  */
-public record GuestRole(String name, int cmbMb) {
+public record GuestRole(String name, int cmbMb, String host) {
     /** A hostname label and a QEMU id at once: lower case, no dots or underscores. */
     static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,30}");
     static final int MAX_CMB_MB = 4096;
-    static final List<String> KEYS = List.of("name", "cmb");
+    static final List<String> KEYS = List.of("name", "cmb", "host");
 
     public GuestRole {
         Objects.requireNonNull(name, "name");
+    }
+
+    public GuestRole(String name, int cmbMb) {
+        this(name, cmbMb, null);
     }
 
     /** Whether the guest has the NVMe device whose CMB is the P2P memory. */
@@ -28,7 +33,9 @@ public record GuestRole(String name, int cmbMb) {
     static GuestRole parse(SpecMap m) {
         String name = m.value("name", GuestRole::name);
         int cmbMb = m.value("cmb", 0, GuestRole::cmb);
-        return new GuestRole(name, cmbMb);
+        // Checked against the inventory when a run has one (--hosts): the spec alone does not know the hosts.
+        String host = m.has("host") ? m.value("host", t -> SpecLoader.label("host name", t)) : null;
+        return new GuestRole(name, cmbMb, host);
     }
 
     private static String name(String text) {

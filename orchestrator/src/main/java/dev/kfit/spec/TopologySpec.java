@@ -11,17 +11,40 @@ import java.util.Objects;
  * The guests a scenario runs on and the network links between them. {@link #SINGLE} and {@link #PAIR}
  * are built in; a spec may define more under {@code topologies:}.
  */
-public record TopologySpec(String name, List<GuestRole> guests, List<LinkSpec> links) {
+public record TopologySpec(String name, List<GuestRole> guests, List<LinkSpec> links, Placement placement) {
     public static final String SINGLE = "single";
     public static final String PAIR = "pair";
     public static final String TARGET = "target";
     public static final String INITIATOR = "initiator";
-    static final List<String> KEYS = List.of("name", "guests", "links");
+    static final List<String> KEYS = List.of("name", "guests", "links", "placement");
+
+    /**
+     * How a topology's guests without {@code host:} are put on the run's hosts: all on one host
+     * ({@code pack}, the default: links stay on loopback) or each on a different host ({@code spread}:
+     * links cross the hosts' network). Only matters with {@code --hosts}.
+     */
+    public enum Placement {
+        PACK, SPREAD;
+
+        static Placement parse(String text) {
+            for (Placement p : values()) {
+                if (p.name().equalsIgnoreCase(text)) {
+                    return p;
+                }
+            }
+            throw new SpecProblem("unknown placement '" + text + "' (known: pack, spread)");
+        }
+    }
 
     public TopologySpec {
         Objects.requireNonNull(name, "name");
         guests = List.copyOf(guests);
         links = List.copyOf(links);
+        Objects.requireNonNull(placement, "placement");
+    }
+
+    public TopologySpec(String name, List<GuestRole> guests, List<LinkSpec> links) {
+        this(name, guests, links, Placement.PACK);
     }
 
     /** The guest called {@code guestName}, or null. */
@@ -101,7 +124,8 @@ public record TopologySpec(String name, List<GuestRole> guests, List<LinkSpec> l
             links.add(link);
             linkLines.add(node.line());
         }
-        return new TopologySpec(name, guests, links);
+        Placement placement = m.value("placement", Placement.PACK, Placement::parse);
+        return new TopologySpec(name, guests, links, placement);
     }
 
     private static LinkSpec link(SpecMap m, YamlNode node, TopologySpec topology) {

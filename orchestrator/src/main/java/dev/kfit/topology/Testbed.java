@@ -50,11 +50,20 @@ public final class Testbed implements AutoCloseable {
     private Testbed() {
     }
 
+    /** All guests on one host, links directly between them (no relay): what kfit did before hosts. */
     public static Testbed boot(Host host, TopologySpec topology, KernelBuild kernel, GuestImage image, Accel accel,
                                GuestSpec sizes, Path cellDir, History history, Consumer<String> progress) {
+        Placement placement = Placement.allOn(host, topology.guests().stream().map(GuestRole::name).toList());
+        return boot(placement, topology, new BootContext(kernel, image, sizes, h -> accel, h -> {
+            throw new InfraException("no link relay in this testbed");
+        }, false), cellDir, history, progress);
+    }
+
+    public static Testbed boot(Placement placement, TopologySpec topology, BootContext ctx, Path cellDir,
+                               History history, Consumer<String> progress) {
         Testbed tb = new Testbed();
         try {
-            tb.start(host, topology, kernel, image, accel, sizes, cellDir, history, progress);
+            tb.start(placement, topology, ctx, cellDir, history, progress);
             return tb;
         } catch (RuntimeException e) {
             tb.close();
@@ -62,8 +71,10 @@ public final class Testbed implements AutoCloseable {
         }
     }
 
-    private void start(Host host, TopologySpec topology, KernelBuild kernel, GuestImage image, Accel accel,
-                       GuestSpec sizes, Path cellDir, History history, Consumer<String> progress) {
+    private void start(Placement placement, TopologySpec topology, BootContext ctx, Path cellDir, History history,
+                       Consumer<String> progress) {
+        KernelBuild kernel = ctx.kernel();
+        GuestImage image = ctx.image();
         List<String> order = topology.guests().stream().map(GuestRole::name).toList();
         Map<String, List<QemuConfig.SocketLink>> nics = new LinkedHashMap<>();
         Map<String, List<String>> kernelArgs = new LinkedHashMap<>();
@@ -71,21 +82,43 @@ public final class Testbed implements AutoCloseable {
             nics.put(g, new ArrayList<>());
             kernelArgs.put(g, new ArrayList<>());
             ifaceToward.put(g, new LinkedHashMap<>());
+            hostOf.put(g, placement.of(g));
         }
+        Map<Host, Path> privateDirs = new LinkedHashMap<>();
+        for (Host h : placement.distinctHosts()) {
+            privateDirs.put(h, h.privateDir());
+        }
+        privateDir = privateDirs.get(placement.of(order.get(0)));
         List<LinkSpec> links = topology.links();
         for (int i = 0; i < links.size(); i++) {
             LinkSpec l = links.get(i);
             boolean aFirst = order.indexOf(l.a()) < order.indexOf(l.b());
-            String listener = aFirst ? l.a() : l.b();
-            String connector = aFirst ? l.b() : l.a();
-            int port = freePort();
+            String first = aFirst ? l.a() : l.b();
+            String second = aFirst ? l.b() : l.a();
+            Host h1 = placement.of(first);
+            Host h2 = placement.of(second);
             String id = "link" + i;
-            addLink(nics, kernelArgs, listener, connector, id, port, true, i, 1);
-            addLink(nics, kernelArgs, connector, listener, id, port, false, i, 2);
+            if (h1 == h2 && !ctx.relayAll()) {
+                // One host, nothing to impair: QEMU to QEMU on loopback, the first guest listening.
+                int port = h1.freePort("127.0.0.1");
+                addLink(nics, kernelArgs, first, second, id, "127.0.0.1", port, true, i, 1);
+                addLink(nics, kernelArgs, second, first, id, "127.0.0.1", port, false, i, 2);
+            } else {
+                // Through kfit's link relay on the first guest's host: it carries the link across the
+                // hosts' network and is where partition and netem act. Both QEMUs connect to it.
+                String farSide = h1 == h2 ? "127.0.0.1" : h1.linkAddress();
+                LinkRelay relay = LinkRelay.start(h1, ctx.relayBinary().apply(h1), "127.0.0.1", farSide,
+                        cellDir.resolve(id + "-relay.log"), id + " " + first + "-" + second);
+                relays.put(linkKey(first, second), relay);
+                history.host("link_relay", Map.of("link", id, "guests", List.of(first, second), "host", h1.name(),
+                        "a", "127.0.0.1:" + relay.portA(), "b", farSide + ":" + relay.portB()));
+                addLink(nics, kernelArgs, first, second, id, "127.0.0.1", relay.portA(), false, i, 1);
+                addLink(nics, kernelArgs, second, first, id, farSide, relay.portB(), false, i, 2);
+            }
         }
-        privateDir = host.privateDir();
         for (String g : order) {
             GuestRole role = topology.find(g);
+            Host host = placement.of(g);
             Path dir = cellDir.resolve(g);
             try {
                 Files.createDirectories(dir);
@@ -95,16 +128,32 @@ public final class Testbed implements AutoCloseable {
             // A socket netdev that connects needs its peer listening: wait for it, bounded.
             for (QemuConfig.SocketLink l : nics.get(g)) {
                 if (!l.listen()) {
-                    awaitListening(l.port(), Duration.ofSeconds(30));
+                    Host listenerHost = l.address().equals("127.0.0.1") ? host : hostAt(placement, l.address());
+                    listenerHost.awaitListening(l.address(), l.port(), Duration.ofSeconds(30));
                 }
             }
-            QemuConfig cfg = new QemuConfig("qemu-system-x86_64", g, accel, sizes.cpus(), sizes.memoryMb(),
-                    kernel.bzImage(), image.rootfs(), kernelArgs.get(g), dir.resolve("console.log"),
-                    privateDir.resolve(g + ".qmp"), freePort(), role.cmbMb(), nics.get(g));
-            consoles.put(g, cfg.consoleLog());
-            history.host("boot_start", Map.of("guest", g, "kernel", kernel.label(), "version", kernel.kernelVersion(),
-                    "accel", accel.name(), "ssh_port", cfg.sshHostPort(), "links", nics.get(g).size()));
-            vms.put(g, Vm.start(host, cfg, dir.resolve("qemu.log")));
+            Path localConsole = dir.resolve("console.log");
+            Path hostDir = privateDirs.get(host);
+            QemuConfig cfg;
+            if (host.isLocal()) {
+                cfg = new QemuConfig("qemu-system-x86_64", g, ctx.accel().apply(host), ctx.sizes().cpus(),
+                        ctx.sizes().memoryMb(), kernel.bzImage(), image.rootfs(), kernelArgs.get(g), localConsole,
+                        hostDir.resolve(g + ".qmp"), host.freePort("127.0.0.1"), role.cmbMb(), nics.get(g), 0, true);
+            } else {
+                // Built once on the controller, shipped by content key: a host that has them gets nothing.
+                progress.accept("staging " + kernel.label() + " and the guest image on " + host.name());
+                Path bz = host.stage(kernel.bzImage(), kernel.cacheKey());
+                Path root = host.stage(image.rootfs(), image.cacheKey());
+                cfg = new QemuConfig("qemu-system-x86_64", g, ctx.accel().apply(host), ctx.sizes().cpus(),
+                        ctx.sizes().memoryMb(), bz, root, kernelArgs.get(g), hostDir.resolve(g + ".console"),
+                        hostDir.resolve(g + ".qmp"), host.freePort("127.0.0.1"), role.cmbMb(), nics.get(g),
+                        host.freePort("127.0.0.1"), false);
+            }
+            consoles.put(g, localConsole);
+            history.host("boot_start", Map.of("guest", g, "host", host.name(), "kernel", kernel.label(),
+                    "version", kernel.kernelVersion(), "accel", cfg.accel().name(), "ssh_port", cfg.sshHostPort(),
+                    "links", nics.get(g).size()));
+            vms.put(g, Vm.start(host, cfg, dir.resolve("qemu.log"), localConsole));
         }
         progress.accept("booting " + String.join(", ", order) + " (" + kernel.kernelVersion() + ")");
         for (Map.Entry<String, Vm> e : vms.entrySet()) {
@@ -120,13 +169,18 @@ public final class Testbed implements AutoCloseable {
         }
     }
 
+    private static Host hostAt(Placement placement, String linkAddress) {
+        return placement.distinctHosts().stream().filter(h -> h.linkAddress().equals(linkAddress)).findFirst()
+                .orElseThrow(() -> new InfraException("no host of this placement has link address " + linkAddress));
+    }
+
     private void addLink(Map<String, List<QemuConfig.SocketLink>> nics, Map<String, List<String>> args, String self,
-                         String peer, String id, int port, boolean listen, int linkIndex, int hostPart) {
+                         String peer, String id, String address, int port, boolean listen, int linkIndex, int hostPart) {
         List<QemuConfig.SocketLink> mine = nics.get(self);
         String iface = "eth" + (mine.size() + 1); // eth0 is the management NIC
         // Distinct, locally administered MACs per guest and link.
         String mac = String.format("52:54:00:%02x:%02x:%02x", 0x10 + linkIndex, hostPart, mine.size() + 1);
-        mine.add(new QemuConfig.SocketLink(id, port, listen, mac));
+        mine.add(new QemuConfig.SocketLink(id, address, port, listen, mac));
         String subnet = "10.77." + linkIndex + ".";
         args.get(self).add("kfit.link=" + iface + "," + subnet + hostPart + "/24");
         args.get(self).add("kfit.host=" + peer + "," + subnet + (3 - hostPart));
@@ -204,7 +258,14 @@ public final class Testbed implements AutoCloseable {
                 first = first == null ? e : first;
             }
         }
-        if (privateDir != null) {
+        for (LinkRelay r : relays.values()) {
+            try {
+                r.close();
+            } catch (RuntimeException e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (privateDir != null && !hostOf.isEmpty() && hostOf.values().iterator().next().isLocal()) {
             try {
                 dev.kfit.cache.Cache.deleteTree(privateDir);
             } catch (IOException ignored) {
@@ -214,44 +275,5 @@ public final class Testbed implements AutoCloseable {
         if (first != null) {
             throw first;
         }
-    }
-
-    /** Ports this process handed to a QEMU; never handed out twice, as parallel cells race between probe and bind. */
-    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    static int freePort() {
-        for (int attempt = 0; attempt < 100; attempt++) {
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                if (HANDED_OUT.add(s.getLocalPort())) {
-                    return s.getLocalPort();
-                }
-            } catch (IOException e) {
-                throw new InfraException("no free port on 127.0.0.1: " + e.getMessage(), e);
-            }
-        }
-        throw new InfraException("no free port on 127.0.0.1 that this run has not used already");
-    }
-
-    /** Watches /proc/net/tcp for a LISTEN socket on 127.0.0.1:port (a probe connect would be taken as the peer). */
-    static void awaitListening(int port, Duration timeout) {
-        String local = String.format("0100007F:%04X", port);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                for (String line : Files.readAllLines(Path.of("/proc/net/tcp"))) {
-                    String[] f = line.trim().split("\\s+");
-                    if (f.length > 3 && f[1].equals(local) && f[3].equals("0A")) {
-                        return;
-                    }
-                }
-                Thread.sleep(100);
-            } catch (IOException e) {
-                throw new InfraException("cannot read /proc/net/tcp: " + e.getMessage(), e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InfraException("interrupted", e);
-            }
-        }
-        throw new BootException("no guest listening on 127.0.0.1:" + port + " for a link after " + timeout.toSeconds() + " s", null);
     }
 }

@@ -18,37 +18,67 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One QEMU guest. Its serial console is written to a file from the first byte; closing the Vm
- * stops QEMU (QMP quit, then kill) and keeps the console.
+ * One QEMU guest, on the local machine or on a remote host. Its serial console reaches a local file
+ * from the first byte (QEMU writes it there, or on a remote host into a file that is followed);
+ * its SSH and QMP are reached on controller-side ports. Closing the Vm stops QEMU (QMP quit, then
+ * kill) and keeps the console.
  */
 public final class Vm implements AutoCloseable {
     /** Printed by the guest's init once sshd is listening. */
     public static final String READY_MARKER = "kfit-init: ready";
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
 
+    private final Host host;
     private final QemuConfig config;
     private final HostProcess process;
     private final Path qemuLog;
+    private final Path console;
+    private final AutoCloseable consoleFollower;
     private Qmp qmp;
+    private int sshPort;
 
-    private Vm(QemuConfig config, HostProcess process, Path qemuLog) {
+    private Vm(Host host, QemuConfig config, HostProcess process, Path qemuLog, Path console, AutoCloseable follower) {
+        this.host = host;
         this.config = config;
         this.process = process;
         this.qemuLog = qemuLog;
+        this.console = console;
+        this.consoleFollower = follower;
     }
 
-    /** Starts QEMU; returns once the process runs (not once the guest is up: see {@link #awaitReady}). */
+    /** Starts QEMU on this machine; returns once the process runs (not once the guest is up: see {@link #awaitReady}). */
     public static Vm start(Host host, QemuConfig config, Path qemuLog) {
+        return start(host, config, qemuLog, config.consoleLog());
+    }
+
+    /**
+     * Starts QEMU on {@code host}, whose paths in {@code config} are the host's; the console is copied
+     * into {@code localConsole} as it is written.
+     */
+    public static Vm start(Host host, QemuConfig config, Path qemuLog, Path localConsole) {
         List<String> argv = QemuCommandLine.build(config);
         try {
-            Files.createDirectories(config.consoleLog().toAbsolutePath().getParent());
-            Files.deleteIfExists(config.qmpSocket());
-            Files.writeString(qemuLog, String.join(" ", argv) + "\n", StandardCharsets.UTF_8);
+            Files.createDirectories(localConsole.toAbsolutePath().getParent());
+            if (host.isLocal()) {
+                Files.deleteIfExists(config.qmpSocket());
+            }
+            Files.writeString(qemuLog, "# on " + host.name() + "\n" + String.join(" ", argv) + "\n", StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new BootException("guest " + config.name() + ": cannot prepare " + qemuLog + ": " + e, config.consoleLog());
+            throw new BootException("guest " + config.name() + ": cannot prepare " + qemuLog + ": " + e, localConsole);
         }
         HostProcess p = host.start(new Command(argv, null, Map.of(), Duration.ofDays(1), qemuLog));
-        return new Vm(config, p, qemuLog);
+        AutoCloseable follower;
+        try {
+            follower = host.follow(config.consoleLog(), localConsole);
+        } catch (RuntimeException e) {
+            p.stop(Duration.ofSeconds(3));
+            throw e;
+        }
+        return new Vm(host, config, p, qemuLog, localConsole, follower);
+    }
+
+    public Host host() {
+        return host;
     }
 
     public String name() {
@@ -59,12 +89,17 @@ public final class Vm implements AutoCloseable {
         return config;
     }
 
+    /** The console on this machine. */
     public Path console() {
-        return config.consoleLog();
+        return console;
     }
 
-    public int sshPort() {
-        return config.sshHostPort();
+    /** The controller-side port that reaches the guest's sshd. */
+    public synchronized int sshPort() {
+        if (sshPort == 0) {
+            sshPort = host.forward(config.sshHostPort());
+        }
+        return sshPort;
     }
 
     public boolean isAlive() {
@@ -74,7 +109,7 @@ public final class Vm implements AutoCloseable {
     /** Size of the console so far: scenarios remember it to parse only what they caused. */
     public long consoleOffset() {
         try {
-            return Files.size(config.consoleLog());
+            return Files.size(console);
         } catch (IOException e) {
             return 0;
         }
@@ -104,7 +139,8 @@ public final class Vm implements AutoCloseable {
     /** The QMP connection, opened on first use. */
     public synchronized Qmp qmp() {
         if (qmp == null) {
-            qmp = Qmp.connect(config.qmpSocket(), QMP_TIMEOUT);
+            qmp = config.qmpPort() > 0 ? Qmp.connect(host.forward(config.qmpPort()), QMP_TIMEOUT)
+                    : Qmp.connect(config.qmpSocket(), QMP_TIMEOUT);
         }
         return qmp;
     }
@@ -137,7 +173,14 @@ public final class Vm implements AutoCloseable {
             }
             process.stop(Duration.ofSeconds(3));
             try {
-                Files.deleteIfExists(config.qmpSocket());
+                consoleFollower.close();
+            } catch (Exception e) {
+                // the console has what reached it; the cell's analysis reads that
+            }
+            try {
+                if (host.isLocal()) {
+                    Files.deleteIfExists(config.qmpSocket());
+                }
             } catch (IOException ignored) {
                 // the private run directory goes away with the run
             }

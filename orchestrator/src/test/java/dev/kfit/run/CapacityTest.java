@@ -15,11 +15,11 @@ class CapacityTest {
     private static final GuestSpec GUEST = GuestSpec.DEFAULT; // 2 vCPUs, 1 GiB, 64 MiB CMB
 
     private static Capacity.Cost single() {
-        return Runner.cost(TopologySpec.builtIns(GUEST).stream().filter(t -> t.name().equals(TopologySpec.SINGLE)).findFirst().orElseThrow(), GUEST);
+        return Scheduler.cost(TopologySpec.builtIns(GUEST).stream().filter(t -> t.name().equals(TopologySpec.SINGLE)).findFirst().orElseThrow(), GUEST);
     }
 
     private static Capacity.Cost pair() {
-        return Runner.cost(TopologySpec.builtIns(GUEST).stream().filter(t -> t.name().equals(TopologySpec.PAIR)).findFirst().orElseThrow(), GUEST);
+        return Scheduler.cost(TopologySpec.builtIns(GUEST).stream().filter(t -> t.name().equals(TopologySpec.PAIR)).findFirst().orElseThrow(), GUEST);
     }
 
     @Test

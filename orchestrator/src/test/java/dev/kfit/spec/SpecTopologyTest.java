@@ -212,11 +212,23 @@ class SpecTopologyTest {
     }
 
     @Test
+    void placementAndHostsAreRead() {
+        Spec spec = parse(MINIMAL + "topologies:\n  - name: split\n    placement: spread\n    guests:\n"
+                + "      - {name: target, cmb: 64M, host: host1}\n      - {name: initiator}\n    links:\n      - [target, initiator]\n");
+        TopologySpec t = spec.topologies().stream().filter(x -> x.name().equals("split")).findFirst().orElseThrow();
+        assertThat(t.placement()).isEqualTo(TopologySpec.Placement.SPREAD);
+        assertThat(t.find("target").host()).isEqualTo("host1");
+        assertThat(t.find("initiator").host()).isNull();
+        assertError(MINIMAL + "topologies:\n  - name: t\n    placement: scatter\n    guests: [{name: g}]\n", 8,
+                "unknown placement 'scatter' (known: pack, spread)");
+    }
+
+    @Test
     void unknownKeys() {
         assertError(MINIMAL + CHAIN.replace("    links:\n", "    link:\n"), 14,
-                "unknown key 'link' in topology (allowed: name, guests, links)");
+                "unknown key 'link' in topology (allowed: name, guests, links, placement)");
         assertError(MINIMAL + CHAIN.replace("cmb: 0", "cmb: 0\n        memory: 1G"), 14,
-                "unknown key 'memory' in topology guest (allowed: name, cmb)");
+                "unknown key 'memory' in topology guest (allowed: name, cmb, host)");
     }
 
     @Test

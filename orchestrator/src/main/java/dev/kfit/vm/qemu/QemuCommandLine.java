@@ -17,6 +17,7 @@ public final class QemuCommandLine {
     public static final String NVME_ID = "nvme0";
     static final String NVME_DISK = "nvme-disk";
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,30}");
+    private static final Pattern IPV4 = Pattern.compile("(\\d{1,3}\\.){3}\\d{1,3}");
     private static final Pattern MAC = Pattern.compile("([0-9a-f]{2}:){5}[0-9a-f]{2}");
 
     private QemuCommandLine() {
@@ -39,7 +40,7 @@ public final class QemuCommandLine {
         add(a, "-append", kernelCommandLine(c));
         add(a, "-chardev", "file,id=console,path=" + c.consoleLog());
         add(a, "-serial", "chardev:console");
-        add(a, "-qmp", "unix:" + c.qmpSocket() + ",server=on,wait=off");
+        add(a, "-qmp", (c.qmpPort() > 0 ? "tcp:127.0.0.1:" + c.qmpPort() : "unix:" + c.qmpSocket()) + ",server=on,wait=off");
         // snapshot=on: writes go to a temporary overlay QEMU deletes itself, so no image is left behind.
         add(a, "-drive", "file=" + c.rootImage() + ",format=raw,if=virtio,snapshot=on");
         add(a, "-device", "virtio-rng-pci");
@@ -47,7 +48,7 @@ public final class QemuCommandLine {
         add(a, "-netdev", "user,id=mgmt,restrict=on,hostfwd=tcp:127.0.0.1:" + c.sshHostPort() + "-:22");
         add(a, "-device", "e1000,netdev=mgmt,mac=52:54:00:00:00:01");
         for (QemuConfig.SocketLink l : c.links()) {
-            add(a, "-netdev", "socket,id=" + l.id() + "," + (l.listen() ? "listen" : "connect") + "=127.0.0.1:" + l.port());
+            add(a, "-netdev", "socket,id=" + l.id() + "," + (l.listen() ? "listen" : "connect") + "=" + l.address() + ":" + l.port());
             // The NIC's id is what QMP set_link takes to pull the cable.
             add(a, "-device", "e1000,id=" + nicId(l) + ",netdev=" + l.id() + ",mac=" + l.mac());
         }
@@ -91,11 +92,14 @@ public final class QemuCommandLine {
         if (c.memoryMb() < 256) {
             problems.add("memory must be at least 256 MiB, not " + c.memoryMb());
         }
-        if (c.kernel() == null || !Files.isRegularFile(c.kernel())) {
+        if (c.kernel() == null || c.localFiles() && !Files.isRegularFile(c.kernel())) {
             problems.add("kernel image not found: " + c.kernel());
         }
-        if (c.rootImage() == null || !Files.isRegularFile(c.rootImage())) {
+        if (c.rootImage() == null || c.localFiles() && !Files.isRegularFile(c.rootImage())) {
             problems.add("root image not found: " + c.rootImage());
+        }
+        if (c.qmpPort() < 0 || c.qmpPort() > 65535) {
+            problems.add("QMP port out of range: " + c.qmpPort());
         }
         if (c.consoleLog() == null || c.qmpSocket() == null) {
             problems.add("console log and QMP socket paths are required");
@@ -120,6 +124,10 @@ public final class QemuCommandLine {
             }
             if (l.mac() == null || !MAC.matcher(l.mac()).matches()) {
                 problems.add("link " + l.id() + ": MAC '" + l.mac() + "' must look like 52:54:00:12:34:56");
+            }
+            // Pasted into a QEMU option, and a link must never listen on every interface.
+            if (l.address() == null || !IPV4.matcher(l.address()).matches() || l.address().equals("0.0.0.0")) {
+                problems.add("link " + l.id() + ": address '" + l.address() + "' must be one IPv4 address, not 0.0.0.0");
             }
             if (l.port() < 1 || l.port() > 65535) {
                 problems.add("link " + l.id() + ": port out of range: " + l.port());

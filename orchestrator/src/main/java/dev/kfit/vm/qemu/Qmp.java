@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A QMP client on QEMU's unix socket. Every read is bounded: a wedged QEMU yields an error,
+ * A QMP client on QEMU's unix socket, or on a TCP port (a remote guest's QMP, forwarded over SSH). Every read is bounded: a wedged QEMU yields an error,
  * never a stuck orchestrator. Asynchronous events seen while waiting are kept in {@link #events()}.
  */
 public final class Qmp implements AutoCloseable {
@@ -30,18 +30,33 @@ public final class Qmp implements AutoCloseable {
     private final Selector selector;
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
     private final List<JsonNode> events = new ArrayList<>();
-    private final Path socket;
+    private final String socket;
 
-    private Qmp(Path socket, SocketChannel channel, Selector selector) {
+    private Qmp(String socket, SocketChannel channel, Selector selector) {
         this.socket = socket;
         this.channel = channel;
         this.selector = selector;
     }
 
     public static Qmp connect(Path socket, Duration timeout) {
+        return connect(UnixDomainSocketAddress.of(socket), socket.toString(), timeout);
+    }
+
+    /** QMP on 127.0.0.1:{@code port}. */
+    public static Qmp connect(int port, Duration timeout) {
+        return connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), "127.0.0.1:" + port, timeout);
+    }
+
+    private static Qmp connect(java.net.SocketAddress address, String socket, Duration timeout) {
         try {
-            SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-            ch.connect(UnixDomainSocketAddress.of(socket));
+            SocketChannel ch = address instanceof UnixDomainSocketAddress
+                    ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
+            ch.socket();
+            if (!(address instanceof UnixDomainSocketAddress)) {
+                ch.socket().connect(address, (int) Math.max(1, timeout.toMillis()));
+            } else {
+                ch.connect(address);
+            }
             ch.configureBlocking(false);
             Selector sel = Selector.open();
             ch.register(sel, SelectionKey.OP_READ);
