@@ -103,15 +103,24 @@ public final class Sharding {
         for (int s = 0; s < n; s++) {
             members.add(new ArrayList<>());
         }
+        List<java.util.Set<String>> kernels = new ArrayList<>();
+        for (int s = 0; s < n; s++) {
+            kernels.add(new java.util.HashSet<>());
+        }
         for (int i : order) {
+            String kernel = estimated.get(i).cell().kernel().label();
             int least = 0;
             for (int s = 1; s < n; s++) {
-                if (loadMs[s] < loadMs[least]) {
-                    least = s; // strictly less: ties go to the lowest shard
+                // Among equally loaded shards, one that already builds this kernel (a build takes minutes
+                // and is not in the estimate); else the lowest.
+                if (loadMs[s] < loadMs[least]
+                        || loadMs[s] == loadMs[least] && kernels.get(s).contains(kernel) && !kernels.get(least).contains(kernel)) {
+                    least = s;
                 }
             }
             loadMs[least] += estimated.get(i).expected().toMillis();
             members.get(least).add(i);
+            kernels.get(least).add(kernel);
         }
         List<String> all = cells.stream().map(CellSpec::id).toList();
         List<Shard> shards = new ArrayList<>();
