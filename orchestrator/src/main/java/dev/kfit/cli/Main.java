@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
 @Command(name = "kfit", mixinStandardHelpOptions = true, version = "kfit 0.1",
         description = "kernel fault-injection testbed: build kernels, boot them in QEMU, inject faults, judge.",
         subcommands = {Main.Run.class, Main.Reproduce.class, Main.Nightly.class, Main.Report.class, Main.Compare.class, Main.MergeRuns.class,
-                Main.ShardSpec.class})
+                Main.ShowShards.class})
 public final class Main {
     @Option(names = "--stacktrace", description = "print the stack trace of an error", scope = CommandLine.ScopeType.INHERIT)
     boolean stacktrace;
@@ -292,7 +292,7 @@ public final class Main {
 
     @Command(name = "shard", description = {"Show how `kfit run SPEC --shard I/N` splits the spec's cells over N workers:",
             "each shard's cells with their expected durations and its total, longest expected cell first to the least loaded shard."})
-    static final class ShardSpec implements Callable<Integer> {
+    static final class ShowShards implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "SPEC", description = "spec YAML file")
         Path spec;
         @Parameters(index = "1", paramLabel = "N", description = "number of shards (workers)")

@@ -56,7 +56,7 @@ public final class Merge {
         Map<Integer, Path> shardFrom = new LinkedHashMap<>();
         Integer shardCount = null;
         List<String> specCells = null;
-        Path shardsFrom = null;
+        Path previous = null; // the results.json read before this one
         for (Path run : runs) {
             RunLayout in = new RunLayout(run.toAbsolutePath().normalize());
             if (in.dir().equals(out.dir())) {
@@ -75,15 +75,15 @@ public final class Merge {
             }
             // Shards of one split, or no shards at all: anything else cannot be checked for completeness.
             Sharding.Index shard = r.run().shard() == null ? null : Sharding.Index.parse(in.results() + ": shard", r.run().shard());
-            if (shardsFrom != null && (shard == null) != (shardCount == null)) {
+            if (previous != null && (shard == null) != (shardCount == null)) {
                 throw new BadInputException(in.results() + ": " + (shard == null ? "not a shard" : "shard " + shard)
-                        + ", but " + shardsFrom + " " + (shardCount == null ? "is not a shard" : "is one")
+                        + ", but " + previous + " " + (shardCount == null ? "is not a shard" : "is one")
                         + "; merge the shards of one split, or runs without --shard");
             }
             if (shard != null) {
                 if (shardCount != null && (shardCount != shard.count() || !specCells.equals(r.run().specCells()))) {
                     throw new BadInputException(in.results() + ": shard " + shard + " of another split than "
-                            + shardsFrom + " (" + shardCount + " shards); run every worker with the same spec, options and --durations");
+                            + previous + " (" + shardCount + " shards); run every worker with the same spec, options and --durations");
                 }
                 Path first = shardFrom.putIfAbsent(shard.index(), in.dir());
                 if (first != null) {
@@ -92,7 +92,7 @@ public final class Merge {
                 shardCount = shard.count();
                 specCells = r.run().specCells() == null ? List.of() : r.run().specCells();
             }
-            shardsFrom = in.results();
+            previous = in.results();
             for (CellResult c : r.cells()) {
                 Path first = cellFrom.putIfAbsent(c.id(), in.dir());
                 if (first != null) {
