@@ -6,9 +6,11 @@ import dev.kfit.error.BadInputException;
 import dev.kfit.host.LocalHost;
 import dev.kfit.report.Results;
 import dev.kfit.report.Table;
+import dev.kfit.run.CellDurations;
 import dev.kfit.run.Progress;
 import dev.kfit.run.RunLayout;
 import dev.kfit.run.Runner;
+import dev.kfit.run.Sharding;
 import dev.kfit.spec.Spec;
 import dev.kfit.spec.SpecLoader;
 import dev.kfit.verdict.Verdict;
@@ -25,7 +27,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "kfit", mixinStandardHelpOptions = true, version = "kfit 0.1",
         description = "kernel fault-injection testbed: build kernels, boot them in QEMU, inject faults, judge.",
-        subcommands = {Main.Run.class, Main.Reproduce.class, Main.Nightly.class, Main.Report.class, Main.Compare.class, Main.MergeRuns.class})
+        subcommands = {Main.Run.class, Main.Reproduce.class, Main.Nightly.class, Main.Report.class, Main.Compare.class, Main.MergeRuns.class,
+                Main.ShowShards.class})
 public final class Main {
     @Option(names = "--stacktrace", description = "print the stack trace of an error", scope = CommandLine.ScopeType.INHERIT)
     boolean stacktrace;
@@ -67,6 +70,32 @@ public final class Main {
         Integer repetitions;
         @Option(names = "--kernels", paramLabel = "LABEL", split = ",", description = "only these kernels of the spec (comma-separated labels)")
         java.util.List<String> kernels;
+        @Option(names = "--shard", paramLabel = "I/N", description = {"only shard I (1-based) of the cells split into N of about equal expected time,",
+                "after --kernels and --repetitions; N workers with the same arguments run all cells once (see kfit shard)"})
+        String shard;
+        @Option(names = "--durations", paramLabel = "RUN", description = "with --shard: expect each cell to take as long as in this earlier run of the spec (mean per kernel and scenario)")
+        Path durations;
+    }
+
+    /** The spec as a run sees it: {@code --repetitions} and then {@code --kernels} applied. */
+    static Spec selected(Path specFile, Integer repetitions, java.util.List<String> kernels) {
+        Spec spec = SpecLoader.load(specFile);
+        if (repetitions != null) {
+            if (repetitions < 1 || repetitions > 1000) {
+                throw new BadInputException("--repetitions " + repetitions + ": must be between 1 and 1000");
+            }
+            spec = spec.withRepetitions(repetitions);
+        }
+        if (kernels != null) {
+            spec = spec.withKernels(kernels);
+        }
+        return spec;
+    }
+
+    /** Expected cell durations for a split: measured in {@code durationsRun} when given, else the model. */
+    static CellDurations durations(Spec spec, Path durationsRun) {
+        return durationsRun == null ? CellDurations.model(spec)
+                : CellDurations.measured(spec, new RunLayout(durationsRun.toAbsolutePath().normalize()).readResults());
     }
 
     /** Runs a spec into a run directory; returns the run's layout and results for callers that go on (nightly). */
@@ -74,16 +103,14 @@ public final class Main {
     }
 
     static Ran runSpec(Path specFile, RunOptions o) {
-        Spec spec = SpecLoader.load(specFile);
-        if (o.repetitions != null) {
-            if (o.repetitions < 1 || o.repetitions > 1000) {
-                throw new BadInputException("--repetitions " + o.repetitions + ": must be between 1 and 1000");
-            }
-            spec = spec.withRepetitions(o.repetitions);
+        // Option mistakes fail before the spec is read and long before any build.
+        Sharding.Index index = o.shard == null ? null : Sharding.Index.parse("--shard", o.shard);
+        if (o.durations != null && index == null) {
+            throw new BadInputException("--durations " + o.durations + ": only used to split cells, give --shard I/N too");
         }
-        if (o.kernels != null) {
-            spec = spec.withKernels(o.kernels);
-        }
+        Spec spec = selected(specFile, o.repetitions, o.kernels);
+        Sharding.Shard shard = index == null ? null
+                : Sharding.split(spec.cells(), index.count(), durations(spec, o.durations)).get(index.index() - 1);
         if (o.jobs < 0) {
             throw new BadInputException("--jobs " + o.jobs + ": must be at least 1 (or absent for what the machine holds)");
         }
@@ -92,7 +119,14 @@ public final class Main {
         Results results;
         try (Progress progress = Progress.toStderr(); LocalHost host = new LocalHost()) {
             progress.log("run directory " + layout.dir());
-            results = new Runner(host, Cache.fromEnvironment(), root(), progress, o.jobs).run(spec, layout);
+            Runner runner = new Runner(host, Cache.fromEnvironment(), root(), progress, o.jobs);
+            if (shard == null) {
+                results = runner.run(spec, layout);
+            } else {
+                progress.log("shard " + shard.index() + ": " + shard.cells().size() + " of " + shard.allCells().size()
+                        + " cells, expected " + Sharding.seconds(shard.total()) + " of cell time");
+                results = runner.run(spec, shard, layout);
+            }
         }
         System.out.print(Table.render(results));
         System.out.printf("%nresults: %s (%d s)%n", layout.results(), Duration.between(t0, Instant.now()).toSeconds());
@@ -245,10 +279,37 @@ public final class Main {
             if (Files.exists(out.resolve("results.json"))) {
                 throw new BadInputException(out.resolve("results.json") + ": already exists; merge into a new directory");
             }
-            Results merged = dev.kfit.run.Merge.merge(new RunLayout(out.toAbsolutePath().normalize()), runs);
-            System.out.print(Table.render(merged));
+            dev.kfit.run.Merge.Merged merged = dev.kfit.run.Merge.merge(new RunLayout(out.toAbsolutePath().normalize()), runs);
+            System.out.print(Table.render(merged.results()));
             System.out.printf("%nresults: %s%n", out.resolve("results.json"));
-            return exitCode(merged);
+            if (merged.note() != null) {
+                System.err.println("kfit: " + merged.note());
+                return ExitCodes.INFRA; // a worker's cells are lost: the machinery failed, not a kernel
+            }
+            return exitCode(merged.results());
+        }
+    }
+
+    @Command(name = "shard", description = {"Show how `kfit run SPEC --shard I/N` splits the spec's cells over N workers:",
+            "each shard's cells with their expected durations and its total, longest expected cell first to the least loaded shard."})
+    static final class ShowShards implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "SPEC", description = "spec YAML file")
+        Path spec;
+        @Parameters(index = "1", paramLabel = "N", description = "number of shards (workers)")
+        int count;
+        @Option(names = "--durations", paramLabel = "RUN", description = "expect each cell to take as long as in this earlier run of the spec")
+        Path durations;
+        @Option(names = "--repetitions", paramLabel = "N", description = "as given to kfit run")
+        Integer repetitions;
+        @Option(names = "--kernels", paramLabel = "LABEL", split = ",", description = "as given to kfit run")
+        java.util.List<String> kernels;
+
+        @Override
+        public Integer call() {
+            Sharding.checkCount("N", count);
+            Spec s = selected(spec, repetitions, kernels);
+            System.out.print(Sharding.render(Sharding.split(s.cells(), count, durations(s, durations))));
+            return ExitCodes.OK;
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.kfit.report;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -23,9 +24,22 @@ public record Results(RunInfo run, List<CellResult> cells) {
      * What the run was: when, where, with what kfit and QEMU.
      *
      * @param concurrency how cells shared the machine (latencies of cells run side by side are not those of cells run alone)
+     * @param shard       "I/N" when the run was one shard of the spec ({@code --shard}), else absent
+     * @param specCells   for a shard: every cell id of the spec it was split from, so a merge can name the missing ones
      */
     public record RunInfo(String spec, String startedAt, String host, String qemu, String accel,
-                          List<KernelInfo> kernels, String guestImage, String concurrency) {
+                          List<KernelInfo> kernels, String guestImage, String concurrency,
+                          @JsonInclude(JsonInclude.Include.NON_NULL) String shard,
+                          @JsonInclude(JsonInclude.Include.NON_NULL) List<String> specCells) {
+        public RunInfo {
+            specCells = specCells == null ? null : List.copyOf(specCells);
+        }
+
+        public RunInfo(String spec, String startedAt, String host, String qemu, String accel,
+                       List<KernelInfo> kernels, String guestImage, String concurrency) {
+            this(spec, startedAt, host, qemu, accel, kernels, guestImage, concurrency, null, null);
+        }
+
         public RunInfo(String spec, String startedAt, String host, String qemu, String accel,
                        List<KernelInfo> kernels, String guestImage) {
             this(spec, startedAt, host, qemu, accel, kernels, guestImage, null);

@@ -63,7 +63,7 @@ public final class Runner {
      * @param jobs cells at once; 0 for what the machine holds
      */
     public Runner(Host host, Cache cache, Path root, Progress progress, int jobs) {
-        this(host, List.of(host), cache, root, progress, jobs);
+        this(host, host == null ? List.of() : List.of(host), cache, root, progress, jobs);
     }
 
     /**
@@ -79,16 +79,47 @@ public final class Runner {
         this.jobs = jobs;
     }
 
+    /** Every cell of the spec. */
     public Results run(Spec spec, RunLayout layout) {
+        return run(spec, spec.cells(), null, layout);
+    }
+
+    /** Only {@code shard}'s cells; results.json records which shard of which cells this is. */
+    public Results run(Spec spec, Sharding.Shard shard, RunLayout layout) {
+        return run(spec, shard.specs(), shard, layout);
+    }
+
+    private Results run(Spec spec, List<CellSpec> plan, Sharding.Shard shard, RunLayout layout) {
         String startedAt = Instant.now().toString();
         Map<String, CellResult> earlier = finishedEarlier(spec, layout);
+        if (shard != null) {
+            // A shard's directory holds its own cells only, or the merge would see the others' twice
+            // (an earlier play may have split differently); their cells/ directories stay on disk.
+            List<String> mine = plan.stream().map(CellSpec::id).toList();
+            int before = earlier.size();
+            earlier.keySet().retainAll(mine);
+            if (earlier.size() < before) {
+                progress.log((before - earlier.size()) + " cell(s) of an earlier run of this directory are not in shard "
+                        + shard.index() + ", left out of its results");
+            }
+        }
         copy(spec.file(), layout.spec());
+        String shardName = shard == null ? null : shard.index().toString();
+        List<String> specCells = shard == null ? null : shard.allCells();
+        if (plan.isEmpty()) {
+            // More shards than cells: an empty run still reports, so the fan-out sees this worker came back.
+            progress.log(shard == null ? "no cells to run"
+                    : "shard " + shardName + " has no cells (" + specCells.size() + " cells in all); nothing to run");
+            Results none = new Results(new Results.RunInfo(layout.relative(layout.spec()), startedAt, hostName(),
+                    "not run", "none", List.of(), "none", "no cells", shardName, specCells), List.of());
+            publish(none, layout);
+            return none;
+        }
 
         GuestImage image = new ImageBuilder(host, cache, root.resolve("guest-images"), progress::log).build();
         KernelBuilder kb = new KernelBuilder(host, cache, List.of(root.resolve("guest-images/kernel/kfit.config")), progress::log);
         Map<String, KernelBuild> kernels = new LinkedHashMap<>();
         // Kernels build before any cell boots: a build beside a TCG guest would stretch its latencies.
-        List<CellSpec> plan = spec.cells();
         for (KernelSpec k : spec.kernels()) {
             if (plan.stream().noneMatch(c -> c.kernel().equals(k))) {
                 continue; // listed, but no cell runs on it
@@ -105,7 +136,6 @@ public final class Runner {
         for (Host h : runHosts) {
             accels.put(h, AccelProbe.choose(h, someKernel, layout.dir(), progress::log));
         }
-        Accel accel = accels.values().iterator().next();
         Scheduler scheduler = new Scheduler(runHosts, jobs);
         for (CellSpec c : plan) {
             scheduler.check(spec.topologyOf(c.scenario()), spec.guest(), spec.file().toString());
@@ -118,7 +148,7 @@ public final class Runner {
                 runHosts.size() == 1 && runHosts.get(0).isLocal() ? hostName()
                         : String.join(", ", runHosts.stream().map(Host::name).toList()), qemuVersion(runHosts.get(0)),
                 accels.values().stream().distinct().map(Accel::name).collect(java.util.stream.Collectors.joining(", ")), infos,
-                image.cacheKey() + (image.cached() ? " (cached)" : ""), scheduler.describe());
+                image.cacheKey() + (image.cached() ? " (cached)" : ""), scheduler.describe(), shardName, specCells);
 
         RelayBinaries relays = new RelayBinaries(host, cache, root);
         CellRunner cells = new CellRunner(image, accels::get, relays::on, spec.guest(), layout, progress);

@@ -43,7 +43,7 @@ class MergeTest {
         Path b = run("b", "worker-b", "6.12-series", "spec", "2026-11-25T01:00:00Z");
         RunLayout out = new RunLayout(tmp.resolve("merged"));
 
-        Results m = Merge.merge(out, List.of(a, b));
+        Results m = Merge.merge(out, List.of(a, b)).results();
 
         assertThat(m.cells()).extracting(CellResult::id).containsExactly("6.12.pinned-unbind.r1", "6.12-series.pinned-unbind.r1");
         assertThat(m.run().host()).isEqualTo("worker-a, worker-b");
@@ -71,5 +71,67 @@ class MergeTest {
                 .isInstanceOf(BadInputException.class).hasMessageContaining("cell 6.12.pinned-unbind.r1 is also in");
         assertThatThrownBy(() -> Merge.merge(new RunLayout(tmp.resolve("m3")), List.of(tmp.resolve("missing"))))
                 .isInstanceOf(BadInputException.class).hasMessageContaining("missing/results.json");
+    }
+    private Path shard(String name, String shard, List<String> specCells, String... ids) throws Exception {
+        RunLayout l = RunLayout.create(tmp.resolve(name));
+        Files.writeString(l.spec(), "spec");
+        List<CellResult> cells = new java.util.ArrayList<>();
+        for (String id : ids) {
+            Files.createDirectories(l.cell(id));
+            cells.add(new CellResult(id, "6.12", "6.12.117", "debian:linux-source-6.12", List.of(), "pinned-unbind", 1,
+                    "PIN_REFUSED", new CellResult.Pin(false, 14), 180.0, null, List.of(), List.of(), null, Map.of(),
+                    "cells/" + id + "/target/console.log", Map.of(), "cells/" + id + "/history.jsonl", null, "t", 9.0, 1));
+        }
+        new Results(new Results.RunInfo("spec.yaml", "2026-11-25T01:00:00Z", "worker-" + name,
+                ids.length == 0 ? "not run" : "QEMU 7.2", ids.length == 0 ? "none" : "TCG", List.of(),
+                ids.length == 0 ? "none" : "img", "2 cells at once", shard, specCells), cells).write(l.results());
+        return l.dir();
+    }
+
+    static final List<String> THREE = List.of("6.12.pinned-unbind.r1", "6.12.pinned-unbind.r2", "6.12.pinned-unbind.r3");
+
+    @Test
+    void shardsMergeInSpecOrderAndAnEmptyShardAddsNothingButItsHost() throws Exception {
+        Path s1 = shard("s1", "1/3", THREE, "6.12.pinned-unbind.r3", "6.12.pinned-unbind.r1");
+        Path s2 = shard("s2", "2/3", THREE, "6.12.pinned-unbind.r2");
+        Path s3 = shard("s3", "3/3", THREE);
+
+        Merge.Merged m = Merge.merge(new RunLayout(tmp.resolve("merged")), List.of(s2, s3, s1));
+
+        assertThat(m.missing()).isEmpty();
+        assertThat(m.note()).isNull();
+        assertThat(m.results().cells()).extracting(CellResult::id).containsExactlyElementsOf(THREE);
+        assertThat(m.results().run().qemu()).isEqualTo("QEMU 7.2");
+        assertThat(m.results().run().host()).isEqualTo("worker-s2, worker-s3, worker-s1");
+        assertThat(m.results().run().concurrency()).isEqualTo("merged from 3 run(s) on worker-s2, worker-s3, worker-s1 (shards 1/3, 2/3, 3/3)");
+        assertThat(m.results().run().shard()).isNull();
+    }
+
+    @Test
+    void namesTheCellsOfAShardThatDidNotComeBack() throws Exception {
+        Path s1 = shard("s1", "1/3", THREE, "6.12.pinned-unbind.r1");
+        Path s3 = shard("s3", "3/3", THREE, "6.12.pinned-unbind.r3");
+
+        Merge.Merged m = Merge.merge(new RunLayout(tmp.resolve("merged")), List.of(s1, s3));
+
+        assertThat(m.missing()).containsExactly("6.12.pinned-unbind.r2");
+        assertThat(m.note()).isEqualTo("missing 1 of 3 cells of the spec: 6.12.pinned-unbind.r2"
+                + " (no run of shard 2/3 was given: its worker failed?)");
+        assertThat(Results.read(tmp.resolve("merged/results.json")).cells()).hasSize(2); // what came back is kept
+    }
+
+    @Test
+    void refusesShardsOfDifferentSplitsOrTheSameShardTwice() throws Exception {
+        Path s1 = shard("s1", "1/2", THREE, "6.12.pinned-unbind.r1");
+        Path of3 = shard("of3", "2/3", THREE, "6.12.pinned-unbind.r2");
+        Path again = shard("again", "1/2", THREE);
+        Path whole = run("whole", "worker-w", "7.2", "spec", "2026-11-25T01:00:00Z");
+
+        assertThatThrownBy(() -> Merge.merge(new RunLayout(tmp.resolve("m1")), List.of(s1, of3)))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("of3/results.json: shard 2/3 of another split");
+        assertThatThrownBy(() -> Merge.merge(new RunLayout(tmp.resolve("m2")), List.of(s1, again)))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("shard 1/2 is also in");
+        assertThatThrownBy(() -> Merge.merge(new RunLayout(tmp.resolve("m3")), List.of(s1, whole)))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("whole/results.json: not a shard");
     }
 }

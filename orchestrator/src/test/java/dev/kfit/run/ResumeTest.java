@@ -69,4 +69,29 @@ class ResumeTest {
         assertThatThrownBy(() -> Runner.finishedEarlier(SpecLoader.load(specFile), layout))
                 .isInstanceOf(BadInputException.class).hasMessageContaining("another spec");
     }
+    @Test
+    void anEmptyShardStillWritesItsRunAndDropsCellsOfOtherShards() throws Exception {
+        Path specFile = tmp.resolve("s.yaml");
+        Files.writeString(specFile, SPEC);
+        Spec spec = SpecLoader.load(specFile);
+        RunLayout layout = RunLayout.create(tmp.resolve("run"));
+        Files.writeString(layout.spec(), SPEC);
+        // an earlier play split differently and gave this directory r1
+        new Results(new Results.RunInfo("spec.yaml", "t", "h", "q", "TCG", List.of(), "i"),
+                List.of(cell("k.pinned-unbind.r1", "BLOCKED_UNTIL_RELEASE"))).write(layout.results());
+        Sharding.Shard empty = Sharding.split(spec.cells(), 5, CellDurations.model(spec)).get(4);
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+
+        // no host, cache or QEMU needed: nothing boots
+        Results r = new Runner(null, null, tmp, new Progress(new java.io.PrintStream(log, true), false, 100, System::nanoTime), 1)
+                .run(spec, empty, layout);
+
+        assertThat(r.cells()).isEmpty();
+        Results onDisk = Results.read(layout.results());
+        assertThat(onDisk.run().shard()).isEqualTo("5/5");
+        assertThat(onDisk.run().specCells()).containsExactly("k.pinned-unbind.r1", "k.pinned-unbind.r2", "k.pinned-unbind.r3");
+        assertThat(onDisk.cells()).isEmpty();
+        assertThat(log.toString()).contains("1 cell(s) of an earlier run of this directory are not in shard 5/5")
+                .contains("shard 5/5 has no cells (3 cells in all)");
+    }
 }
