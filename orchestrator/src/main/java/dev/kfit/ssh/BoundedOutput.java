@@ -5,12 +5,12 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
 /** Keeps the first {@code limit} bytes; a runaway command must not exhaust the orchestrator's heap. */
-final class BoundedOutput extends OutputStream {
+public final class BoundedOutput extends OutputStream {
     private final int limit;
     private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
     private long dropped;
 
-    BoundedOutput(int limit) {
+    public BoundedOutput(int limit) {
         this.limit = limit;
     }
 
@@ -31,7 +31,7 @@ final class BoundedOutput extends OutputStream {
         dropped += len - take;
     }
 
-    synchronized String text() {
+    public synchronized String text() {
         String s = kept.toString(StandardCharsets.UTF_8);
         return dropped == 0 ? s : s + "\n[kfit: output truncated, " + dropped + " more bytes dropped]\n";
     }

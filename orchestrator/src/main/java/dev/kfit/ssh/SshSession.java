@@ -68,7 +68,21 @@ public final class SshSession implements AutoCloseable {
         // Read both key files before any thread is started: a bad file is not worth a connection.
         KeyPair identity = loadIdentity(target);
         PublicKey pinned = loadPinnedHostKey(target);
-        PinnedHostKeyVerifier verifier = new PinnedHostKeyVerifier(pinned);
+        return open(target, identity, new PinnedHostKeyVerifier(pinned, target.hostPublicKey()), timeout);
+    }
+
+    /**
+     * Like {@link #connect(SshTarget, Duration)}, but the server's key is judged by {@code hostKeys}
+     * (a known_hosts file, say) instead of the pinned {@link SshTarget#hostPublicKey()}, which is then unused.
+     */
+    public static SshSession connect(SshTarget target, HostKeyPolicy hostKeys, Duration timeout) {
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(hostKeys, "hostKeys");
+        requirePositive(timeout);
+        return open(target, loadIdentity(target), hostKeys, timeout);
+    }
+
+    private static SshSession open(SshTarget target, KeyPair identity, HostKeyPolicy verifier, Duration timeout) {
 
         SshClient client = newClient(verifier);
         ClientSession session = null;
@@ -182,6 +196,11 @@ public final class SshSession implements AutoCloseable {
     /** Like {@link #shell}, but anything other than exit status 0 throws {@link CommandFailedException}. */
     public ExecResult checkShell(String rawCommand, Duration timeout) {
         return requireOk(shell(rawCommand, timeout));
+    }
+
+    /** The underlying Mina session, for what {@link #exec} does not cover: streamed channels, port forwards. */
+    public ClientSession clientSession() {
+        return session;
     }
 
     public boolean isOpen() {
@@ -321,15 +340,12 @@ public final class SshSession implements AutoCloseable {
                 : " (no ed25519 support on the classpath: Mina SSHD needs org.bouncycastle:bcprov-jdk18on)";
     }
 
-    private static java.util.Optional<SshException> hostKeyFailure(SshTarget target, PinnedHostKeyVerifier v) {
-        PublicKey offered = v.rejected.get();
-        if (offered == null) {
+    private static java.util.Optional<SshException> hostKeyFailure(SshTarget target, HostKeyPolicy v) {
+        String why = v.rejection();
+        if (why == null) {
             return java.util.Optional.empty();
         }
-        return java.util.Optional.of(new HostKeyMismatchException("ssh hostkey on " + target.address()
-                + ": host key mismatch: server offered " + KeyUtils.getKeyType(offered) + " "
-                + KeyUtils.getFingerPrint(offered) + " but only " + KeyUtils.getKeyType(v.pinned) + " "
-                + KeyUtils.getFingerPrint(v.pinned) + " from " + target.hostPublicKey() + " is accepted"));
+        return java.util.Optional.of(new HostKeyMismatchException("ssh hostkey on " + target.address() + ": " + why));
     }
 
     private static SshException fail(SshTarget target, String step, String detail, Throwable cause) {
@@ -372,13 +388,24 @@ public final class SshSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Judges the server's host key and, when it refused one, says why, naming the file that holds the
+     * accepted keys: the connect error carries that sentence.
+     */
+    public interface HostKeyPolicy extends ServerKeyVerifier {
+        /** Why the offered key was refused (one clause, no host), or null if none was. */
+        String rejection();
+    }
+
     /** Accepts only the pinned key, and remembers what was offered so the error can say so. */
-    private static final class PinnedHostKeyVerifier implements ServerKeyVerifier {
+    private static final class PinnedHostKeyVerifier implements HostKeyPolicy {
         final PublicKey pinned;
+        final Path file;
         final AtomicReference<PublicKey> rejected = new AtomicReference<>();
 
-        PinnedHostKeyVerifier(PublicKey pinned) {
+        PinnedHostKeyVerifier(PublicKey pinned, Path file) {
             this.pinned = pinned;
+            this.file = file;
         }
 
         @Override
@@ -388,6 +415,14 @@ public final class SshSession implements AutoCloseable {
             }
             rejected.set(serverKey);
             return false;
+        }
+
+        @Override
+        public String rejection() {
+            PublicKey offered = rejected.get();
+            return offered == null ? null : "host key mismatch: server offered " + KeyUtils.getKeyType(offered) + " "
+                    + KeyUtils.getFingerPrint(offered) + " but only " + KeyUtils.getKeyType(pinned) + " "
+                    + KeyUtils.getFingerPrint(pinned) + " from " + file + " is accepted";
         }
     }
 }
