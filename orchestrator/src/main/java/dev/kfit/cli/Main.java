@@ -3,7 +3,12 @@ package dev.kfit.cli;
 import dev.kfit.cache.Cache;
 import dev.kfit.compare.Comparison;
 import dev.kfit.error.BadInputException;
+import dev.kfit.host.Host;
+import dev.kfit.host.HostEntry;
+import dev.kfit.host.Inventory;
 import dev.kfit.host.LocalHost;
+import dev.kfit.host.SshHost;
+import java.util.List;
 import dev.kfit.report.Results;
 import dev.kfit.report.Table;
 import dev.kfit.run.CellDurations;
@@ -73,6 +78,9 @@ public final class Main {
         @Option(names = "--shard", paramLabel = "I/N", description = {"only shard I (1-based) of the cells split into N of about equal expected time,",
                 "after --kernels and --repetitions; N workers with the same arguments run all cells once (see kfit shard)"})
         String shard;
+        @Option(names = "--hosts", paramLabel = "INVENTORY", description = {"run the cells on the hosts of this Ansible inventory (group kfit_hosts),",
+                "reached over SSH; kernels and the guest image are built here once and shipped by content key"})
+        Path hosts;
         @Option(names = "--durations", paramLabel = "RUN", description = "with --shard: expect each cell to take as long as in this earlier run of the spec (mean per kernel and scenario)")
         Path durations;
     }
@@ -90,6 +98,27 @@ public final class Main {
             spec = spec.withKernels(kernels);
         }
         return spec;
+    }
+
+    /** The SSH hosts of a run: connected together (an unreachable one fails the run before it starts), closed together. */
+    static final class RemoteHosts implements AutoCloseable {
+        private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
+        private final List<SshHost> hosts = new java.util.ArrayList<>();
+
+        List<Host> connect(List<HostEntry> entries, Progress progress) {
+            for (HostEntry e : entries) {
+                hosts.add(SshHost.connect(e, CONNECT_TIMEOUT));
+                progress.log("host " + e.name() + " (" + e.sshAddress() + ") connected");
+            }
+            return List.copyOf(hosts);
+        }
+
+        @Override
+        public void close() {
+            for (SshHost h : hosts) {
+                h.close();
+            }
+        }
     }
 
     /** Expected cell durations for a split: measured in {@code durationsRun} when given, else the model. */
@@ -117,9 +146,14 @@ public final class Main {
         Instant t0 = Instant.now();
         RunLayout layout = RunLayout.create(o.out);
         Results results;
-        try (Progress progress = Progress.toStderr(); LocalHost host = new LocalHost()) {
+        List<HostEntry> entries = o.hosts == null ? null : Inventory.read(o.hosts);
+        try (Progress progress = Progress.toStderr(); LocalHost host = new LocalHost(); RemoteHosts remote = new RemoteHosts()) {
             progress.log("run directory " + layout.dir());
-            Runner runner = new Runner(host, Cache.fromEnvironment(), root(), progress, o.jobs);
+            List<Host> runHosts = List.of(host);
+            if (entries != null) {
+                runHosts = remote.connect(entries, progress);
+            }
+            Runner runner = new Runner(host, runHosts, Cache.fromEnvironment(), root(), progress, o.jobs);
             if (shard == null) {
                 results = runner.run(spec, layout);
             } else {
@@ -297,6 +331,9 @@ public final class Main {
         Path spec;
         @Parameters(index = "1", paramLabel = "N", description = "number of shards (workers)")
         int count;
+        @Option(names = "--hosts", paramLabel = "INVENTORY", description = {"run the cells on the hosts of this Ansible inventory (group kfit_hosts),",
+                "reached over SSH; kernels and the guest image are built here once and shipped by content key"})
+        Path hosts;
         @Option(names = "--durations", paramLabel = "RUN", description = "expect each cell to take as long as in this earlier run of the spec")
         Path durations;
         @Option(names = "--repetitions", paramLabel = "N", description = "as given to kfit run")

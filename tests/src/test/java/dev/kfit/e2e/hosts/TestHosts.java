@@ -142,7 +142,7 @@ public final class TestHosts implements AutoCloseable {
                     .append(" kfit_known_hosts=").append(knownHosts())
                     .append(" kfit_link_address=").append(h.address())
                     .append(" kfit_cores=1")   // the hosts share this machine's cores
-                    .append(" kfit_memory_mb=2048")
+                    .append(" kfit_memory_mb=6144") // and its memory: room for a pair of 1 GiB guests each
                     .append('\n');
         }
         Files.writeString(inventory(), sb.toString());
