@@ -190,6 +190,9 @@ final class Scheduler {
         Map<Slot, Capacity.Cost> per = new LinkedHashMap<>();
         for (GuestRole g : topology.guests()) {
             Slot s = placed.get(g.name());
+            if (s == null) {
+                continue; // not placed yet (spread places one guest at a time)
+            }
             Capacity.Cost c = per.getOrDefault(s, new Capacity.Cost(0, 0));
             per.put(s, new Capacity.Cost(c.cpus() + guest.cpus(), c.memoryMb() + memoryOf(g, guest)));
         }
