@@ -1,24 +1,26 @@
 package dev.kfit.run;
 
 import dev.kfit.cache.Cache;
-import dev.kfit.error.InfraException;
 import dev.kfit.host.Host;
 
 import java.nio.file.Path;
 
 /** The link relay, built once on this machine when a cell first needs it, and staged on each host by key. */
 final class RelayBinaries {
-    private final Host buildHost;
     private final Cache cache;
     private final Path root;
 
-    RelayBinaries(Host buildHost, Cache cache, Path root) {
-        this.buildHost = buildHost;
+    RelayBinaries(Cache cache, Path root) {
         this.cache = cache;
         this.root = root;
     }
 
+    private dev.kfit.topology.LinkRelayBinary built;
+
     synchronized Path on(Host host) {
-        throw new InfraException("link relay not merged yet");
+        if (built == null) {
+            built = dev.kfit.topology.LinkRelayBinary.build(cache, root);
+        }
+        return host.stage(built.path(), built.key());
     }
 }

@@ -150,7 +150,7 @@ public final class Runner {
                 accels.values().stream().distinct().map(Accel::name).collect(java.util.stream.Collectors.joining(", ")), infos,
                 image.cacheKey() + (image.cached() ? " (cached)" : ""), scheduler.describe(), shardName, specCells);
 
-        RelayBinaries relays = new RelayBinaries(host, cache, root);
+        RelayBinaries relays = new RelayBinaries(cache, root);
         CellRunner cells = new CellRunner(image, accels::get, relays::on, spec.guest(), layout, progress);
         Board board = new Board(info, plan, layout);
         int kept = 0;

@@ -4,6 +4,8 @@ import dev.kfit.error.InfraException;
 import dev.kfit.fault.Fault;
 import dev.kfit.fault.FaultTiming;
 import dev.kfit.fault.GuestCommandFault;
+import dev.kfit.fault.HostCrashFault;
+import dev.kfit.fault.LinkFault;
 import dev.kfit.fault.QmpFault;
 import dev.kfit.fault.SysfsWriteFault;
 import dev.kfit.guest.Guest;
@@ -60,6 +62,11 @@ public final class RdmaTrafficScenario implements Scenario {
     @Override
     public String topology() {
         return spec.topology();
+    }
+
+    @Override
+    public boolean needsLinkRelays() {
+        return spec.faults().stream().anyMatch(f -> f.kind().onLink());
     }
 
     @Override
@@ -160,7 +167,8 @@ public final class RdmaTrafficScenario implements Scenario {
             releaseHost = (perftest ? PerftestWorkload.releaseNs(serve)
                     : Guest.find(serve, "release_start").map(Event::guestNs)).map(server::toHostNs).orElse(releaseHost);
             boolean serverDone = pin != Outcome.OK || Guest.find(serve, "exit").isPresent() || !server.vm().isAlive();
-            boolean writerDone = pin != Outcome.OK || Guest.find(writer, "exit").isPresent() || Guest.find(writer, "summary").isPresent();
+            boolean writerDone = pin != Outcome.OK || Guest.find(writer, "exit").isPresent() || Guest.find(writer, "summary").isPresent()
+                    || !client.vm().isAlive();
             boolean faultsDone = pending.isEmpty() && faults.stream().allMatch(f -> settled(f.poll(), specs.get(f)));
             boolean stuck = releaseHost != null && now - releaseHost > spec.grace().toNanos();
             if (serverDone && writerDone && faultsDone || stuck && serverDone && writerDone) {
@@ -204,10 +212,9 @@ public final class RdmaTrafficScenario implements Scenario {
         return new ScenarioOutcome(obs, results, traffic, recovery);
     }
 
-    /** A fault is settled once it returned and was healed, or has nothing to heal. */
+    /** A fault is settled once it returned and was healed, or has nothing to heal (kill-pin-holder, host-crash). */
     private static boolean settled(FaultTiming t, FaultSpec f) {
-        return t.returnedHostNs() != null && (t.healOk() != null || !t.ok()
-                || f.kind() == dev.kfit.spec.FaultType.KILL_PIN_HOLDER);
+        return t.returnedHostNs() != null && (t.healOk() != null || !t.ok() || !f.kind().healable());
     }
 
     /** A fault not yet injected: due at host time {@code ns}, injected from {@link #armNs()} on. */
@@ -220,6 +227,15 @@ public final class RdmaTrafficScenario implements Scenario {
     private Fault build(FaultSpec f, Testbed tb, Guest server, String bdf, String driver) {
         Guest g = tb.guest(f.guest());
         switch (f.kind()) {
+            case PARTITION:
+                return LinkFault.partition(f.link(), tb.relay(f.link().a(), f.link().b()), g.history());
+            case NETEM:
+                return LinkFault.netem(f.link(), tb.relay(f.link().a(), f.link().b()), f.netem(), g.history());
+            case HOST_CRASH: {
+                dev.kfit.host.Host host = tb.hostOf(g.name());
+                List<String> down = tb.guests().keySet().stream().filter(n -> tb.hostOf(n) == host).sorted().toList();
+                return new HostCrashFault(g.name(), host, down, g.history());
+            }
             case UNBIND:
                 return SysfsWriteFault.unbind(g, bdf, driver);
             case PCI_REMOVE:
@@ -257,6 +273,11 @@ public final class RdmaTrafficScenario implements Scenario {
             return r;
         }
         r.put("healed", true);
+        // A host crash leaves its guests down for the rest of the cell: there is nothing to recover on.
+        if (!server.vm().isAlive() || !client.vm().isAlive()) {
+            r.put("guests_down", true);
+            return r;
+        }
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         String published = null;
         while (System.nanoTime() < deadline && !"1".equals(published)) {

@@ -127,6 +127,27 @@ final class SpecValues {
         return d;
     }
 
+    private static final Pattern PERCENT = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)%");
+
+    /**
+     * {@code 5%}, {@code 0.5%}, 0..100. The sign is required: a bare {@code 0.05} could mean 5% or 0.05%,
+     * so it is refused rather than guessed.
+     */
+    static double percent(String key, String text) {
+        if (text.startsWith("-") && PERCENT.matcher(text.substring(1)).matches()) {
+            throw new SpecProblem(key + " must be between 0% and 100%, got " + text);
+        }
+        Matcher m = PERCENT.matcher(text);
+        if (!m.matches()) {
+            throw new SpecProblem("malformed percentage '" + text + "' for " + key + " (expected e.g. 5%, 0.5%)");
+        }
+        double p = Double.parseDouble(m.group(1));
+        if (p > 100) {
+            throw new SpecProblem(key + " must be between 0% and 100%, got " + text);
+        }
+        return p;
+    }
+
     static int integer(String key, String text, int min, int max) {
         if (!INTEGER.matcher(text).matches()) {
             throw new SpecProblem(key + " must be a whole number, got '" + text + "'");

@@ -94,18 +94,22 @@ class SpecRdmaTrafficTest {
     @Test
     void faultGuestDefaultsToServerOrClientByType() {
         StringBuilder yaml = new StringBuilder(MINIMAL + FAULTS_LINE_6);
-        for (FaultType t : FaultType.values()) {
+        List<FaultType> guestFaults = Arrays.stream(FaultType.values()).filter(t -> t != FaultType.NETEM).toList();
+        for (FaultType t : guestFaults) {
             yaml.append("      - type: ").append(t.yamlName()).append("\n        at: 1s\n");
         }
         List<FaultSpec> faults = only(yaml.toString()).faults();
         assertThat(faults).extracting(FaultSpec::type).containsExactly(
-                "unbind", "pci-remove", "hot-unplug", "kill-pin-holder", "link-down", "rdma-link-delete");
+                "unbind", "pci-remove", "hot-unplug", "kill-pin-holder", "link-down", "rdma-link-delete", "partition",
+                "host-crash");
+        // a link fault without link: is on the server's link to the client, reported against its first guest
         assertThat(faults).extracting(FaultSpec::guest).containsExactly(
-                "target", "target", "target", "target", "initiator", "initiator");
-        assertThat(faults).extracting(FaultSpec::line).containsExactly(7, 9, 11, 13, 15, 17);
+                "target", "target", "target", "target", "initiator", "initiator", "target", "target");
+        assertThat(faults).extracting(FaultSpec::line).containsExactly(7, 9, 11, 13, 15, 17, 19, 21);
         assertThat(faults).extracting(FaultSpec::healAfter).containsOnly(Duration.ofSeconds(5));
         assertThat(faults).extracting(FaultSpec::at).containsOnly(Duration.ofSeconds(1));
-        assertThat(faults).extracting(FaultSpec::kind).containsExactly(FaultType.values());
+        assertThat(faults).extracting(FaultSpec::kind).containsExactlyElementsOf(guestFaults);
+        assertThat(faults.get(6).link()).isEqualTo(new LinkSpec("target", "initiator"));
     }
 
     @Test
@@ -132,7 +136,7 @@ class SpecRdmaTrafficTest {
         assertError(MINIMAL + FAULTS_LINE_6 + "      - at: 1s\n", 7, "fault is missing required key 'type'");
         assertError(MINIMAL + FAULTS_LINE_6 + "      - type: reboot\n        at: 1s\n", 7,
                 "unknown fault type 'reboot' (known: unbind, pci-remove, hot-unplug, kill-pin-holder, link-down,"
-                        + " rdma-link-delete)");
+                        + " rdma-link-delete, partition, netem, host-crash)");
     }
 
     @Test
@@ -188,7 +192,8 @@ class SpecRdmaTrafficTest {
     void faultShapeAndKeys() {
         assertError(MINIMAL + FAULTS_LINE_6 + "      - unbind\n", 7, "fault must be a mapping, got a string");
         assertError(MINIMAL + FAULTS_LINE_6 + "      - type: unbind\n        at: 1s\n        when: 2s\n", 9,
-                "unknown key 'when' in fault (allowed: type, guest, at, heal_after)");
+                "unknown key 'when' in fault (allowed: type, guest, link, at, heal_after, delay, jitter, loss,"
+                        + " duplicate, reorder)");
         assertError(MINIMAL + "    faults: unbind\n", 6, "'faults' must be a list, got a string");
     }
 
