@@ -89,6 +89,9 @@ public final class SshHost implements Host {
      * Logs in with the entry's key, accepting only a host key listed in its known_hosts file; each step
      * within {@code timeout}. Any failure to reach or trust the host is bad input: the inventory is wrong.
      */
+    /** A lost host is given up after about three of these without an answer. */
+    static final Duration HEARTBEAT = Duration.ofSeconds(2);
+
     public static SshHost connect(HostEntry e, Duration timeout) {
         if (!Files.isRegularFile(e.knownHosts()) || !Files.isReadable(e.knownHosts())) {
             throw new BadInputException("host " + e + ": known_hosts file " + e.knownHosts()
@@ -97,7 +100,7 @@ public final class SshHost implements Host {
         SshTarget target = new SshTarget(e.address(), e.port(), e.user(), e.privateKey(), e.knownHosts());
         SshSession ssh;
         try {
-            ssh = SshSession.connect(target, KnownHostsPolicy.of(e.knownHosts()), timeout);
+            ssh = SshSession.connect(target, KnownHostsPolicy.of(e.knownHosts()), timeout, HEARTBEAT);
         } catch (SshException ex) {
             throw new BadInputException("host " + e.name() + ": " + ex.getMessage().lines().findFirst().orElse(""), ex);
         }

@@ -82,9 +82,34 @@ public final class SshSession implements AutoCloseable {
         return open(target, loadIdentity(target), hostKeys, timeout);
     }
 
-    private static SshSession open(SshTarget target, KeyPair identity, HostKeyPolicy verifier, Duration timeout) {
+    /**
+     * Like {@link #connect(SshTarget, HostKeyPolicy, Duration)}, and the session is closed when the server
+     * has not answered {@link #HEARTBEAT_MISSES} keep-alives sent every {@code heartbeat}: a host that
+     * vanishes without closing its TCP connection (power loss, a cut network) is noticed in bounded time.
+     * Not for guests: a busy TCG guest may be slow to answer without being gone.
+     */
+    public static SshSession connect(SshTarget target, HostKeyPolicy hostKeys, Duration timeout, Duration heartbeat) {
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(hostKeys, "hostKeys");
+        requirePositive(timeout);
+        requirePositive(heartbeat);
+        return open(target, loadIdentity(target), hostKeys, timeout, heartbeat);
+    }
 
+    /** Unanswered keep-alives after which a host's session is given up. */
+    public static final int HEARTBEAT_MISSES = 3;
+
+    private static SshSession open(SshTarget target, KeyPair identity, HostKeyPolicy verifier, Duration timeout) {
+        return open(target, identity, verifier, timeout, null);
+    }
+
+    private static SshSession open(SshTarget target, KeyPair identity, HostKeyPolicy verifier, Duration timeout,
+                                   Duration heartbeat) {
         SshClient client = newClient(verifier);
+        if (heartbeat != null) {
+            org.apache.sshd.core.CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, heartbeat);
+            org.apache.sshd.core.CoreModuleProperties.HEARTBEAT_NO_REPLY_MAX.set(client, HEARTBEAT_MISSES);
+        }
         ClientSession session = null;
         try {
             client.start();
