@@ -45,7 +45,8 @@ public final class Testbed implements AutoCloseable {
     private final Map<String, Path> consoles = new LinkedHashMap<>();
     private final Map<String, Host> hostOf = new LinkedHashMap<>();
     private final Map<String, LinkRelay> relays = new LinkedHashMap<>();
-    private Path privateDir;
+    /** Each host's directory for this testbed's sockets and consoles. */
+    private final Map<Host, Path> privateDirs = new LinkedHashMap<>();
 
     private Testbed() {
     }
@@ -84,11 +85,9 @@ public final class Testbed implements AutoCloseable {
             ifaceToward.put(g, new LinkedHashMap<>());
             hostOf.put(g, placement.of(g));
         }
-        Map<Host, Path> privateDirs = new LinkedHashMap<>();
         for (Host h : placement.distinctHosts()) {
             privateDirs.put(h, h.privateDir());
         }
-        privateDir = privateDirs.get(placement.of(order.get(0)));
         List<LinkSpec> links = topology.links();
         for (int i = 0; i < links.size(); i++) {
             LinkSpec l = links.get(i);
@@ -265,11 +264,15 @@ public final class Testbed implements AutoCloseable {
                 first = first == null ? e : first;
             }
         }
-        if (privateDir != null && !hostOf.isEmpty() && hostOf.values().iterator().next().isLocal()) {
+        for (Map.Entry<Host, Path> d : privateDirs.entrySet()) {
             try {
-                dev.kfit.cache.Cache.deleteTree(privateDir);
-            } catch (IOException ignored) {
-                // the host removes it on exit too
+                if (d.getKey().isLocal()) {
+                    dev.kfit.cache.Cache.deleteTree(d.getValue());
+                } else {
+                    d.getKey().run(dev.kfit.host.Command.of(Duration.ofSeconds(20), "rm", "-rf", d.getValue().toString()));
+                }
+            } catch (IOException | RuntimeException ignored) {
+                // the host removes it when kfit lets go of it too
             }
         }
         if (first != null) {
