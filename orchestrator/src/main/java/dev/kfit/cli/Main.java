@@ -144,15 +144,14 @@ public final class Main {
             throw new BadInputException("--jobs " + o.jobs + ": must be at least 1 (or absent for what the machine holds)");
         }
         Instant t0 = Instant.now();
-        RunLayout layout = RunLayout.create(o.out);
-        Results results;
         List<HostEntry> entries = o.hosts == null ? null : Inventory.read(o.hosts);
+        Results results;
+        RunLayout layout;
         try (Progress progress = Progress.toStderr(); LocalHost host = new LocalHost(); RemoteHosts remote = new RemoteHosts()) {
+            // An unreachable host or a wrong host key fails before anything is created or built.
+            List<Host> runHosts = entries == null ? List.of(host) : remote.connect(entries, progress);
+            layout = RunLayout.create(o.out);
             progress.log("run directory " + layout.dir());
-            List<Host> runHosts = List.of(host);
-            if (entries != null) {
-                runHosts = remote.connect(entries, progress);
-            }
             Runner runner = new Runner(host, runHosts, Cache.fromEnvironment(), root(), progress, o.jobs);
             if (shard == null) {
                 results = runner.run(spec, layout);

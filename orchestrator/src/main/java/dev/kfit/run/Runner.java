@@ -116,6 +116,11 @@ public final class Runner {
             return none;
         }
 
+        // A placement that cannot work fails now, not after an hour of kernel builds.
+        Scheduler scheduler = new Scheduler(runHosts, jobs);
+        for (CellSpec c : plan) {
+            scheduler.check(spec.topologyOf(c.scenario()), spec.guest(), spec.file().toString());
+        }
         GuestImage image = new ImageBuilder(host, cache, root.resolve("guest-images"), progress::log).build();
         KernelBuilder kb = new KernelBuilder(host, cache, List.of(root.resolve("guest-images/kernel/kfit.config")), progress::log);
         Map<String, KernelBuild> kernels = new LinkedHashMap<>();
@@ -135,10 +140,6 @@ public final class Runner {
         Map<Host, Accel> accels = new LinkedHashMap<>();
         for (Host h : runHosts) {
             accels.put(h, AccelProbe.choose(h, someKernel, layout.dir(), progress::log));
-        }
-        Scheduler scheduler = new Scheduler(runHosts, jobs);
-        for (CellSpec c : plan) {
-            scheduler.check(spec.topologyOf(c.scenario()), spec.guest(), spec.file().toString());
         }
 
         List<Results.KernelInfo> infos = kernels.values().stream().map(b -> new Results.KernelInfo(b.label(),

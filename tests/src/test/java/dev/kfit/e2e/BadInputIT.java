@@ -35,6 +35,25 @@ class BadInputIT {
     }
 
     @Test
+    void anUnreachableHostIsNamedWithTheSshErrorBeforeAnythingIsBuilt() throws Exception {
+        Path key = tmp.resolve("id_ed25519");
+        Process keygen = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString())
+                .redirectErrorStream(true).start();
+        assertThat(keygen.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        Path inventory = tmp.resolve("hosts.ini");
+        // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+        Files.writeString(inventory, "[kfit_hosts]\nrunner-9 ansible_host=127.0.0.1 ansible_port=1 ansible_ssh_private_key_file="
+                + key + " kfit_known_hosts=" + tmp.resolve("known_hosts") + "\n");
+        Files.writeString(tmp.resolve("known_hosts"), "");
+        Kfit.Result r = Kfit.run(Duration.ofMinutes(5), "run", "examples/reproduce.yaml", "--hosts", inventory.toString(),
+                "--out", tmp.resolve("run").toString());
+        assertThat(r.exit()).as(r.toString()).isEqualTo(2);
+        assertThat(r.stderr().lines().filter(l -> l.startsWith("kfit: ")).toList()).as(r.stderr())
+                .anySatisfy(l -> assertThat(l).contains("runner-9").contains("127.0.0.1:1"));
+        assertThat(tmp.resolve("run")).doesNotExist();
+    }
+
+    @Test
     void negativeDurationIsRejected() throws Exception {
         Path spec = tmp.resolve("neg.yaml");
         Files.writeString(spec, """

@@ -48,6 +48,32 @@ class DistributedIT {
     }
 
     @Test
+    @Order(0)
+    void aHostKeyThatDoesNotMatchAndAPlacementOnAHostTheInventoryLacksAreBadInput() throws Exception {
+        Path dir = Kfit.runDir("distributed-bad");
+        // host1's address with host2's key: a host that is not who the known_hosts file says.
+        Path knownHosts = dir.resolve("wrong_known_hosts");
+        Files.writeString(knownHosts, hosts.host(0).address() + " " + hosts.host(1).hostKey() + "\n"
+                + hosts.host(1).knownHostsLine() + "\n");
+        Path inventory = dir.resolve("wrong.ini");
+        Files.writeString(inventory, Files.readString(hosts.inventory()).replace(hosts.knownHosts().toString(), knownHosts.toString()));
+        Kfit.Result r = Kfit.run(Duration.ofMinutes(5), "run", "examples/reproduce.yaml", "--hosts", inventory.toString(),
+                "--out", dir.resolve("run1").toString());
+        assertThat(r.exit()).as(r.toString()).isEqualTo(2);
+        assertThat(r.stderr()).contains("host1").contains(knownHosts.toString());
+        assertThat(dir.resolve("run1")).doesNotExist();
+
+        Path spec = dir.resolve("elsewhere.yaml");
+        Files.writeString(spec, Files.readString(Kfit.ROOT.resolve("examples/distributed.yaml"))
+                .replace("../guest-images/", Kfit.ROOT.resolve("guest-images") + "/")
+                .replace("{name: initiator}", "{name: initiator, host: host7}"));
+        r = Kfit.run(Duration.ofMinutes(5), "run", spec.toString(), "--hosts", hosts.inventory().toString(),
+                "--out", dir.resolve("run2").toString());
+        assertThat(r.exit()).as(r.toString()).isEqualTo(2);
+        assertThat(r.stderr()).contains("'host7'").contains("host1, host2");
+    }
+
+    @Test
     @Order(1)
     void theNightlyOnTwoHostsRunsEveryCellOnceWithTheVerdictsOfOneHost() throws Exception {
         Path run = Kfit.runDir("distributed-nightly");
