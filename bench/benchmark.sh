@@ -7,6 +7,8 @@
 #   bench/benchmark.sh [RUNS]      (default 1 warm reproduce)
 # The nightly part runs `./kfit nightly --repetitions 1` (8 cells, every cell type of the nightly);
 # KFIT_BENCH_NIGHTLY=full runs the whole nightly (60 cells, about an hour here), =off skips it.
+# KFIT_BENCH_HOSTS=on also runs the nightly's 6.12 cells on one host and on two test hosts
+# (Docker containers on this machine, as the end-to-end tests make them) and prints both rates.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${1:-1}
@@ -61,6 +63,13 @@ for h in sorted(pathlib.Path(sys.argv[1]).glob("cells/*/history.jsonl")):
 PY
 done
 printf 'cells per hour (warm reproduce, sequential): %.0f\n' "$(echo "3600 * $cells / $total" | bc -l)"
+
+if [ "${KFIT_BENCH_HOSTS:-off}" = on ]; then
+    # One host against two test hosts (containers made by the tests' TestHosts on this same machine).
+    (cd "$ROOT" && mvn -q -B -pl tests -am verify -Dit.test=HostsBenchmark -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+        -Dfailsafe.failIfNoSpecifiedTests=false > "$OUT/hosts.out" 2>&1) || { tail -40 "$OUT/hosts.out" >&2; exit 3; }
+    grep -h '^BENCH hosts' "$OUT/hosts.out" "$ROOT"/tests/target/failsafe-reports/*HostsBenchmark*-output.txt 2>/dev/null | sort -u | sed 's/^BENCH //'
+fi
 
 case "${KFIT_BENCH_NIGHTLY:-quick}" in
     off) exit 0 ;;
