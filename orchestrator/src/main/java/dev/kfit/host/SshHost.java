@@ -277,7 +277,8 @@ public final class SshHost implements Host {
         String dir = home + "/.cache/kfit/staged/" + key;
         String target = dir + "/" + localFile.getFileName();
         synchronized (stageLocks.computeIfAbsent(key, k -> new Object())) {
-            if (staged.contains(target) || exec(List.of("test", "-f", target), SHORT).ok()) {
+            // A program must be there as one: an older kfit staged files without their mode.
+            if (staged.contains(target) || exec(List.of("test", Files.isExecutable(localFile) ? "-x" : "-f", target), SHORT).ok()) {
                 staged.add(target);
                 return Path.of(target);
             }
@@ -290,8 +291,11 @@ public final class SshHost implements Host {
     /** gzip on the wire (guest images are mostly zeros); a temporary name so that a cut transfer leaves no file. */
     private void send(Path localFile, String dir, String target) {
         String tmp = ShellQuote.quote(target) + ".part.$$";
-        String line = "mkdir -p " + ShellQuote.quote(dir) + " && gzip -dc > " + tmp + " && mv -f " + tmp + " "
-                + ShellQuote.quote(target) + " || { rm -f " + tmp + "; exit 1; }";
+        // cp --sparse=always writes the image's zeros as holes, as they are here; the mode follows the
+        // file (the link relay is a program).
+        String line = "mkdir -p " + ShellQuote.quote(dir) + " && gzip -dc | cp --sparse=always /dev/stdin " + tmp
+                + (Files.isExecutable(localFile) ? " && chmod 0755 " + tmp : "")
+                + " && mv -f " + tmp + " " + ShellQuote.quote(target) + " || { rm -f " + tmp + "; exit 1; }";
         BoundedOutput err = new BoundedOutput(64 * 1024);
         ChannelExec ch = null;
         try (InputStream in = Files.newInputStream(localFile)) {

@@ -85,8 +85,14 @@ public final class Testbed implements AutoCloseable {
             ifaceToward.put(g, new LinkedHashMap<>());
             hostOf.put(g, placement.of(g));
         }
+        Map<Host, Path[]> staged = new LinkedHashMap<>();
         for (Host h : placement.distinctHosts()) {
             privateDirs.put(h, h.privateDir());
+            if (!h.isLocal()) {
+                // Built once on the controller, shipped by content key: a host that has them gets nothing.
+                progress.accept("staging " + kernel.label() + " and the guest image on " + h.name());
+                staged.put(h, new Path[] {h.stage(kernel.bzImage(), kernel.cacheKey()), h.stage(image.rootfs(), image.cacheKey())});
+            }
         }
         List<LinkSpec> links = topology.links();
         for (int i = 0; i < links.size(); i++) {
@@ -139,10 +145,8 @@ public final class Testbed implements AutoCloseable {
                         ctx.sizes().memoryMb(), kernel.bzImage(), image.rootfs(), kernelArgs.get(g), localConsole,
                         hostDir.resolve(g + ".qmp"), host.freePort("127.0.0.1"), role.cmbMb(), nics.get(g), 0, true);
             } else {
-                // Built once on the controller, shipped by content key: a host that has them gets nothing.
-                progress.accept("staging " + kernel.label() + " and the guest image on " + host.name());
-                Path bz = host.stage(kernel.bzImage(), kernel.cacheKey());
-                Path root = host.stage(image.rootfs(), image.cacheKey());
+                Path bz = staged.get(host)[0];
+                Path root = staged.get(host)[1];
                 cfg = new QemuConfig("qemu-system-x86_64", g, ctx.accel().apply(host), ctx.sizes().cpus(),
                         ctx.sizes().memoryMb(), bz, root, kernelArgs.get(g), hostDir.resolve(g + ".console"),
                         hostDir.resolve(g + ".qmp"), host.freePort("127.0.0.1"), role.cmbMb(), nics.get(g),

@@ -50,7 +50,7 @@ class DistributedIT {
     @Test
     @Order(0)
     void aHostKeyThatDoesNotMatchAndAPlacementOnAHostTheInventoryLacksAreBadInput() throws Exception {
-        Path dir = Kfit.runDir("distributed-bad");
+        Path dir = Files.createDirectories(Kfit.runDir("distributed-bad"));
         // host1's address with host2's key: a host that is not who the known_hosts file says.
         Path knownHosts = dir.resolve("wrong_known_hosts");
         Files.writeString(knownHosts, hosts.host(0).address() + " " + hosts.host(1).hostKey() + "\n"
