@@ -2,6 +2,7 @@ package dev.kfit.compare;
 
 import dev.kfit.report.CellResult;
 import dev.kfit.report.Results;
+import dev.kfit.verdict.Verdict;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,10 +18,9 @@ import java.util.Set;
  * repetitions). Groups match by kernel label and scenario; when the labels differ (an unpatched
  * run against a patched one) and each run has a single kernel, by scenario alone.
  * A regression: a significant slowdown of the unbind (rank test p &lt; 0.05 and median up by more
- * than 10 %), a verdict that is a new finding (BLOCKED_UNTIL_RELEASE, HUNG, CRASH), or a new splat.
+ * than 10 %), a verdict that is a new finding ({@link Verdict#isFinding()}), or a new splat.
  */
 public final class Comparison {
-    static final Set<String> FINDINGS = Set.of("BLOCKED_UNTIL_RELEASE", "HUNG", "CRASH");
     static final double ALPHA = 0.05;
     static final double SLOWDOWN = 1.10;
 
@@ -81,7 +81,7 @@ public final class Comparison {
         Set<String> cur = new LinkedHashSet<>();
         now.forEach(c -> cur.add(c.verdict()));
         if (!old.equals(cur)) {
-            boolean worse = cur.stream().anyMatch(v -> FINDINGS.contains(v) && !old.contains(v));
+            boolean worse = cur.stream().anyMatch(v -> Verdict.isFinding(v) && !old.contains(v));
             out.add(new Change(g, "verdict", old + " -> " + cur, worse));
         }
     }
@@ -134,7 +134,7 @@ public final class Comparison {
     private static Map<String, List<CellResult>> groups(Results r, boolean byScenarioOnly) {
         Map<String, List<CellResult>> m = new LinkedHashMap<>();
         for (CellResult c : r.cells()) {
-            if (c.verdict().equals("INFRA_ERROR")) {
+            if (Verdict.isKfitError(c.verdict())) {
                 continue; // kfit's own failures say nothing about the kernel
             }
             String key = byScenarioOnly ? c.scenario() : c.kernel() + " / " + c.scenario();

@@ -318,7 +318,7 @@ public final class Runner {
             throw new InfraException("cannot compare specs: " + e.getMessage(), e);
         }
         for (CellResult c : Results.read(layout.results()).cells()) {
-            if (!c.verdict().equals(Verdict.INFRA_ERROR.name())) {
+            if (!Verdict.isKfitError(c.verdict())) {
                 kept.put(c.id(), c);
             }
         }
