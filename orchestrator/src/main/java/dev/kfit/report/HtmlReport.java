@@ -91,12 +91,13 @@ public final class HtmlReport {
     }
 
     private static void verdicts(StringBuilder h, Results r) {
-        h.append("<h2>Cells</h2>\n<table id=\"cells\"><tr><th>cell</th><th>verdict</th><th>pin</th><th>unbind / first fault</th><th>after release</th><th>splats</th></tr>\n");
+        h.append("<h2>Cells</h2>\n<table id=\"cells\"><tr><th>cell</th><th>verdict</th><th>pin</th><th>unbind / first fault</th><th>after release</th><th>other measurements</th><th>splats</th></tr>\n");
         for (CellResult c : r.cells()) {
             String pin = ReportFiles.pin(c.pin());
             h.append("<tr class=\"").append(esc(c.verdict())).append(' ').append(verdictClass(c.verdict())).append("\"><td>").append(esc(c.id())).append("</td><td>")
                     .append(esc(c.verdict())).append("</td><td>").append(esc(pin)).append("</td><td>").append(ReportFiles.ms(c.unbindMs()))
-                    .append("</td><td>").append(ReportFiles.ms(c.blockedAfterReleaseMs())).append("</td><td>").append(c.splats().size())
+                    .append("</td><td>").append(ReportFiles.ms(c.blockedAfterReleaseMs())).append("</td><td>").append(esc(ReportFiles.otherMeasurements(c)))
+                    .append("</td><td>").append(c.splats().size())
                     .append("</td></tr>\n");
         }
         h.append("</table>\n");
