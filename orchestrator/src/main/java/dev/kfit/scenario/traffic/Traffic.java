@@ -1,4 +1,6 @@
-package dev.kfit.scenario;
+package dev.kfit.scenario.traffic;
+
+import dev.kfit.scenario.ScenarioOutcome;
 
 import dev.kfit.fault.Fault;
 import dev.kfit.guest.Guest;

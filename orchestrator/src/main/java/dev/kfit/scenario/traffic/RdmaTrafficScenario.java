@@ -1,4 +1,9 @@
-package dev.kfit.scenario;
+package dev.kfit.scenario.traffic;
+
+import dev.kfit.scenario.Scenario;
+import dev.kfit.scenario.ScenarioOutcome;
+import dev.kfit.scenario.pinned.PinnedUnbindObservation;
+import dev.kfit.verdict.Checker;
 
 import dev.kfit.error.InfraException;
 import dev.kfit.fault.Fault;
@@ -12,11 +17,9 @@ import dev.kfit.guest.Guest;
 import dev.kfit.guest.P2pDevice;
 import dev.kfit.history.Event;
 import dev.kfit.spec.FaultSpec;
-import dev.kfit.spec.RdmaTraffic;
 import dev.kfit.topology.Testbed;
 import dev.kfit.verdict.Outcome;
 import dev.kfit.workload.PinWorkload;
-import dev.kfit.verdict.PinnedUnbindObservation;
 import dev.kfit.vm.qemu.QemuCommandLine;
 import dev.kfit.vm.qemu.QemuConfig;
 import dev.kfit.workload.PerftestWorkload;
@@ -70,8 +73,8 @@ public final class RdmaTrafficScenario implements Scenario {
     }
 
     @Override
-    public Duration grace() {
-        return spec.grace();
+    public Checker checker() {
+        return new RdmaTrafficChecker(spec.grace());
     }
 
     @Override
@@ -144,6 +147,7 @@ public final class RdmaTrafficScenario implements Scenario {
         }
         long deadline = t0 + spec.duration().plus(hold).plus(spec.grace()).plus(Duration.ofSeconds(60)).toNanos();
         Long releaseHost = null;
+        boolean finished = false;
         while (System.nanoTime() < deadline) {
             long now = System.nanoTime();
             for (java.util.Iterator<Due> it = pending.iterator(); it.hasNext(); ) {
@@ -171,6 +175,7 @@ public final class RdmaTrafficScenario implements Scenario {
                     || !client.vm().isAlive();
             boolean faultsDone = pending.isEmpty() && faults.stream().allMatch(f -> settled(f.poll(), specs.get(f)));
             boolean stuck = releaseHost != null && now - releaseHost > spec.grace().toNanos();
+            finished = serverDone && writerDone;
             if (serverDone && writerDone && faultsDone || stuck && serverDone && writerDone) {
                 break;
             }
@@ -209,7 +214,7 @@ public final class RdmaTrafficScenario implements Scenario {
                     t.returnedHostNs() == null || releaseHost == null ? null : t.returnedHostNs() >= releaseHost,
                     f.outcome().name(), t.detail()));
         }
-        return new ScenarioOutcome(obs, results, traffic, recovery);
+        return new ScenarioOutcome(new TrafficObservation(obs, results, traffic, finished), results, traffic, recovery);
     }
 
     /** A fault is settled once it returned and was healed, or has nothing to heal (kill-pin-holder, host-crash). */

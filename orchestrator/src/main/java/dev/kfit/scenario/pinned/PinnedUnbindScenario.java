@@ -1,14 +1,16 @@
-package dev.kfit.scenario;
+package dev.kfit.scenario.pinned;
+
+import dev.kfit.scenario.Scenario;
+import dev.kfit.scenario.ScenarioOutcome;
+import dev.kfit.verdict.Checker;
 
 import dev.kfit.error.InfraException;
 import dev.kfit.fault.SysfsWriteFault;
 import dev.kfit.guest.Guest;
 import dev.kfit.guest.P2pDevice;
 import dev.kfit.history.Event;
-import dev.kfit.spec.PinnedUnbind;
 import dev.kfit.ssh.ExecResult;
 import dev.kfit.verdict.Outcome;
-import dev.kfit.verdict.PinnedUnbindObservation;
 import dev.kfit.workload.PinWorkload;
 
 import java.time.Duration;
@@ -36,8 +38,8 @@ public final class PinnedUnbindScenario implements Scenario {
     }
 
     @Override
-    public Duration grace() {
-        return spec.grace();
+    public Checker checker() {
+        return new PinnedUnbindChecker(spec.grace());
     }
 
     @Override
