@@ -1,5 +1,6 @@
 package dev.kfit.scenario.traffic;
 
+import dev.kfit.guest.GuestEvents;
 import dev.kfit.scenario.Scenario;
 import dev.kfit.scenario.ScenarioOutcome;
 import dev.kfit.scenario.pinned.PinnedUnbindObservation;
@@ -113,21 +114,21 @@ public final class RdmaTrafficScenario implements Scenario {
             registeredHost = PerftestWorkload.registeredNs(serveEvents).map(server::toHostNs).orElse(null);
             if (pin == Outcome.OK) {
                 List<Event> w = client.awaitEvents(WRITER, ev -> PerftestWorkload.trafficStartNs(ev).isPresent()
-                        || Guest.find(ev, "exit").isPresent(), START_TIMEOUT);
+                        || Guest.find(ev, GuestEvents.EXIT).isPresent(), START_TIMEOUT);
                 t0 = PerftestWorkload.trafficStartNs(w).map(client::toHostNs).orElse(System.nanoTime());
             } else {
                 t0 = System.nanoTime();
             }
         } else {
             startServer(server, SERVE, bdf, serverIface, hold);
-            List<Event> serveEvents = server.awaitAny(SERVE, List.of("registered", "reg_failed", "error"), START_TIMEOUT);
+            List<Event> serveEvents = server.awaitAny(SERVE, List.of(GuestEvents.REGISTERED, GuestEvents.REG_FAILED, GuestEvents.ERROR), START_TIMEOUT);
             pin = PinWorkload.registration(serveEvents).orElse(Outcome.INDETERMINATE); // serve reports like pin
-            errno = Guest.find(serveEvents, "reg_failed").map(e -> ((Number) e.get("errno")).intValue()).orElse(null);
-            registeredHost = Guest.find(serveEvents, "registered").map(e -> server.toHostNs(e.guestNs())).orElse(null);
+            errno = Guest.find(serveEvents, GuestEvents.REG_FAILED).map(e -> ((Number) e.get("errno")).intValue()).orElse(null);
+            registeredHost = Guest.find(serveEvents, GuestEvents.REGISTERED).map(e -> server.toHostNs(e.guestNs())).orElse(null);
             if (pin == Outcome.OK) {
                 startWriter(client, WRITER, clientIface, spec.duration());
-                client.awaitAny(WRITER, List.of("wc", "error", "summary"), START_TIMEOUT);
-                t0 = Guest.find(client.poll(WRITER), "qp_ready").or(() -> Guest.find(client.poll(WRITER), "connected"))
+                client.awaitAny(WRITER, List.of(GuestEvents.WC, GuestEvents.ERROR, GuestEvents.SUMMARY), START_TIMEOUT);
+                t0 = Guest.find(client.poll(WRITER), GuestEvents.QP_READY).or(() -> Guest.find(client.poll(WRITER), GuestEvents.CONNECTED))
                         .map(e -> client.toHostNs(e.guestNs())).orElse(System.nanoTime());
             } else {
                 t0 = System.nanoTime();
@@ -169,9 +170,9 @@ public final class RdmaTrafficScenario implements Scenario {
             List<Event> serve = server.poll(SERVE);
             List<Event> writer = client.poll(WRITER);
             releaseHost = (perftest ? PerftestWorkload.releaseNs(serve)
-                    : Guest.find(serve, "release_start").map(Event::guestNs)).map(server::toHostNs).orElse(releaseHost);
-            boolean serverDone = pin != Outcome.OK || Guest.find(serve, "exit").isPresent() || !server.vm().isAlive();
-            boolean writerDone = pin != Outcome.OK || Guest.find(writer, "exit").isPresent() || Guest.find(writer, "summary").isPresent()
+                    : Guest.find(serve, GuestEvents.RELEASE_START).map(Event::guestNs)).map(server::toHostNs).orElse(releaseHost);
+            boolean serverDone = pin != Outcome.OK || Guest.find(serve, GuestEvents.EXIT).isPresent() || !server.vm().isAlive();
+            boolean writerDone = pin != Outcome.OK || Guest.find(writer, GuestEvents.EXIT).isPresent() || Guest.find(writer, GuestEvents.SUMMARY).isPresent()
                     || !client.vm().isAlive();
             boolean faultsDone = pending.isEmpty() && faults.stream().allMatch(f -> settled(f.poll(), specs.get(f)));
             boolean stuck = releaseHost != null && now - releaseHost > spec.grace().toNanos();
@@ -248,7 +249,7 @@ public final class RdmaTrafficScenario implements Scenario {
             case HOT_UNPLUG:
                 return QmpFault.hotUnplug(g);
             case KILL_PIN_HOLDER:
-                return GuestCommandFault.killPinHolder(g, () -> Guest.find(g.poll(SERVE), "start")
+                return GuestCommandFault.killPinHolder(g, () -> Guest.find(g.poll(SERVE), GuestEvents.START)
                         .map(e -> ((Number) e.get("pid")).longValue())
                         .orElseThrow(() -> new InfraException("no pin holder running on " + g.name())));
             case LINK_DOWN: {
@@ -300,14 +301,14 @@ public final class RdmaTrafficScenario implements Scenario {
         }
         // A new pin and a short burst of traffic over it.
         startServer(server, SERVE + "-recovery", bdf, serverIface, RECOVERY_TRAFFIC.plus(Duration.ofSeconds(20)));
-        List<Event> ev = server.awaitAny(SERVE + "-recovery", List.of("registered", "reg_failed", "error"), START_TIMEOUT);
-        boolean registered = Guest.find(ev, "registered").isPresent();
+        List<Event> ev = server.awaitAny(SERVE + "-recovery", List.of(GuestEvents.REGISTERED, GuestEvents.REG_FAILED, GuestEvents.ERROR), START_TIMEOUT);
+        boolean registered = Guest.find(ev, GuestEvents.REGISTERED).isPresent();
         r.put("new_registration_ok", registered);
         if (registered) {
             startWriter(client, WRITER + "-recovery", clientIface, RECOVERY_TRAFFIC);
-            List<Event> w = client.awaitAny(WRITER + "-recovery", List.of("summary", "exit"),
+            List<Event> w = client.awaitAny(WRITER + "-recovery", List.of(GuestEvents.SUMMARY, GuestEvents.EXIT),
                     RECOVERY_TRAFFIC.plus(START_TIMEOUT));
-            Optional<Event> firstOk = w.stream().filter(e -> e.type().equals("wc") && "IBV_WC_SUCCESS".equals(e.get("status"))).findFirst();
+            Optional<Event> firstOk = w.stream().filter(e -> e.type().equals(GuestEvents.WC) && "IBV_WC_SUCCESS".equals(e.get("status"))).findFirst();
             r.put("traffic_resumed", firstOk.isPresent());
             r.put("traffic_resumed_after_heal_ms", firstOk.map(e -> (client.toHostNs(e.guestNs()) - healed) / 1e6).orElse(null));
             server.exec(List.of("sh", "-c", "busybox pkill -USR1 -f 'kfit-guest serve' || true"), Guest.COMMAND_TIMEOUT);
@@ -342,8 +343,8 @@ public final class RdmaTrafficScenario implements Scenario {
     /** perftest's client does not retry: wait for the server's banner, then for its port to listen. */
     private static void awaitListening(Guest server) {
         List<Event> ev = server.awaitEvents(SERVE, e -> PerftestWorkload.waitingForClient(e)
-                || Guest.find(e, "exit").isPresent(), START_TIMEOUT);
-        if (Guest.find(ev, "exit").isPresent()) {
+                || Guest.find(e, GuestEvents.EXIT).isPresent(), START_TIMEOUT);
+        if (Guest.find(ev, GuestEvents.EXIT).isPresent()) {
             return; // it failed to start: the registration check says so
         }
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
