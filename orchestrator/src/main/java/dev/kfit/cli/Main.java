@@ -167,7 +167,7 @@ public final class Main {
     }
 
     static int exitCode(Results results) {
-        boolean infra = results.cells().stream().anyMatch(c -> c.verdict().equals(Verdict.INFRA_ERROR.name()));
+        boolean infra = results.cells().stream().anyMatch(c -> Verdict.isKfitError(c.verdict()));
         return infra ? ExitCodes.INFRA : ExitCodes.OK;
     }
 

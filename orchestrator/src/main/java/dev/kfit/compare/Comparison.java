@@ -2,6 +2,8 @@ package dev.kfit.compare;
 
 import dev.kfit.report.CellResult;
 import dev.kfit.report.Results;
+import dev.kfit.verdict.Measurement;
+import dev.kfit.verdict.Verdict;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,11 +18,13 @@ import java.util.Set;
  * Compares two runs cell group by cell group (a group is one kernel and one scenario, all its
  * repetitions). Groups match by kernel label and scenario; when the labels differ (an unpatched
  * run against a patched one) and each run has a single kernel, by scenario alone.
- * A regression: a significant slowdown of the unbind (rank test p &lt; 0.05 and median up by more
- * than 10 %), a verdict that is a new finding (BLOCKED_UNTIL_RELEASE, HUNG, CRASH), or a new splat.
+ * Measurements with the same name and unit are compared with a rank test; a regression is a
+ * significant change for the worse (p &lt; 0.05 and the median more than 10 % worse: up for ms, down
+ * for MB/s, see {@link Measurement#better()}), a verdict that is a new finding ({@link Verdict#isFinding()}), or a new splat.
+ * A group with a cell recorded before measurements existed compares {@code unbind_ms} only, as kfit
+ * did then (new runs still record it), so old run directories compare with new ones.
  */
 public final class Comparison {
-    static final Set<String> FINDINGS = Set.of("BLOCKED_UNTIL_RELEASE", "HUNG", "CRASH");
     static final double ALPHA = 0.05;
     static final double SLOWDOWN = 1.10;
 
@@ -58,7 +62,7 @@ public final class Comparison {
             }
             verdicts(g, before, now, changes);
             splats(g, before, now, changes);
-            latency(g, before, now, changes);
+            measurements(g, before, now, changes);
         }
         for (String g : a.keySet()) {
             if (!b.containsKey(g)) {
@@ -81,7 +85,7 @@ public final class Comparison {
         Set<String> cur = new LinkedHashSet<>();
         now.forEach(c -> cur.add(c.verdict()));
         if (!old.equals(cur)) {
-            boolean worse = cur.stream().anyMatch(v -> FINDINGS.contains(v) && !old.contains(v));
+            boolean worse = cur.stream().anyMatch(v -> Verdict.isFinding(v) && !old.contains(v));
             out.add(new Change(g, "verdict", old + " -> " + cur, worse));
         }
     }
@@ -101,22 +105,52 @@ public final class Comparison {
         }
     }
 
-    private static void latency(String g, List<CellResult> before, List<CellResult> now, List<Change> out) {
-        List<Double> x = before.stream().map(CellResult::unbindMs).filter(Objects::nonNull).toList();
-        List<Double> y = now.stream().map(CellResult::unbindMs).filter(Objects::nonNull).toList();
+    /** Each measurement (name and unit) both sides have, in the order the newer run lists them. */
+    private static void measurements(String g, List<CellResult> before, List<CellResult> now, List<Change> out) {
+        boolean legacy = before.stream().anyMatch(c -> c.measurements() == null)
+                || now.stream().anyMatch(c -> c.measurements() == null);
+        if (legacy) {
+            List<Double> x = before.stream().map(CellResult::unbindMs).filter(Objects::nonNull).toList();
+            List<Double> y = now.stream().map(CellResult::unbindMs).filter(Objects::nonNull).toList();
+            compare(g, "unbind_ms", Measurement.MS, x, y, out);
+            return;
+        }
+        Set<List<String>> keys = new LinkedHashSet<>();
+        now.forEach(c -> c.measurements().forEach(m -> keys.add(List.of(m.name(), m.unit()))));
+        for (List<String> k : keys) {
+            compare(g, k.get(0), k.get(1), values(before, k), values(now, k), out);
+        }
+    }
+
+    private static List<Double> values(List<CellResult> cells, List<String> key) {
+        return cells.stream().flatMap(c -> c.measurements().stream())
+                .filter(m -> m.name().equals(key.get(0)) && m.unit().equals(key.get(1))).map(Measurement::value).toList();
+    }
+
+    private static void compare(String g, String name, String unit, List<Double> x, List<Double> y, List<Change> out) {
         if (x.isEmpty() || y.isEmpty()) {
             return;
         }
         double m0 = RankTest.median(x);
         double m1 = RankTest.median(y);
         double p = RankTest.pValue(x, y);
-        boolean slower = p < ALPHA && m1 > m0 * SLOWDOWN;
-        if (p < ALPHA || slower) {
+        Measurement.Better better = new Measurement(name, m1, unit).better();
+        boolean worse = p < ALPHA && (better == Measurement.Better.LOWER ? m1 > m0 * SLOWDOWN
+                : better == Measurement.Better.HIGHER && m1 * SLOWDOWN < m0);
+        if (p < ALPHA) {
             // The shift estimate goes with the rank test (the difference of medians ignores all other pairs).
-            out.add(new Change(g, "unbind latency", String.format(Locale.ROOT,
-                    "median %.0f ms -> %.0f ms (%+.0f %%), Hodges-Lehmann shift %+.0f ms, Mann-Whitney p=%.3g, n=%d/%d",
-                    m0, m1, 100 * (m1 - m0) / m0, RankTest.hodgesLehmann(x, y), p, x.size(), y.size()), slower));
+            double shift = RankTest.hodgesLehmann(x, y);
+            String pct = m0 == 0 ? "" : String.format(Locale.ROOT, " (%+.0f %%)", 100 * (m1 - m0) / m0);
+            out.add(new Change(g, name, String.format(Locale.ROOT,
+                    "median %s %s -> %s %s%s, Hodges-Lehmann shift %s%s %s, Mann-Whitney p=%.3g, n=%d/%d",
+                    num(m0), unit, num(m1), unit, pct, shift >= 0 ? "+" : "", num(shift), unit, p,
+                    x.size(), y.size()), worse));
         }
+    }
+
+    /** Whole numbers from 100 up (a latency in ms), three significant digits below (a throughput). */
+    private static String num(double v) {
+        return Math.abs(v) >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.3g", v);
     }
 
     private static Set<String> titles(List<CellResult> cells) {
@@ -134,7 +168,7 @@ public final class Comparison {
     private static Map<String, List<CellResult>> groups(Results r, boolean byScenarioOnly) {
         Map<String, List<CellResult>> m = new LinkedHashMap<>();
         for (CellResult c : r.cells()) {
-            if (c.verdict().equals("INFRA_ERROR")) {
+            if (Verdict.isKfitError(c.verdict())) {
                 continue; // kfit's own failures say nothing about the kernel
             }
             String key = byScenarioOnly ? c.scenario() : c.kernel() + " / " + c.scenario();

@@ -1,5 +1,6 @@
 package dev.kfit.fault;
 
+import dev.kfit.guest.GuestEvents;
 import dev.kfit.error.BadInputException;
 import dev.kfit.guest.Guest;
 import dev.kfit.history.Event;
@@ -81,8 +82,8 @@ public final class SysfsWriteFault extends GuestFault {
             return healedTiming;
         }
         List<Event> ev = events();
-        Optional<Event> start = Guest.find(ev, "write_start");
-        Optional<Event> end = Guest.find(ev, "write_end");
+        Optional<Event> start = Guest.find(ev, GuestEvents.WRITE_START);
+        Optional<Event> end = Guest.find(ev, GuestEvents.WRITE_END);
         if (start.isEmpty()) {
             return FaultTiming.NOT_STARTED;
         }

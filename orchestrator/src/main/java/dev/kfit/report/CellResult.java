@@ -1,6 +1,7 @@
 package dev.kfit.report;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kfit.verdict.Measurement;
 
 import java.util.List;
 
@@ -12,6 +13,9 @@ import java.util.List;
  * @param error    kfit's own failure for INFRA_ERROR cells, else null
  * @param attempts how many times the cell ran: more than 1 when an INFRA_ERROR was retried
  * @param hosts    which host ran each guest, by guest name ({@code localhost} without {@code --hosts})
+ * @param measurements what the scenario's checker measured, in its order; null in a run recorded before
+ *                 measurements existed (see {@link #measured()}). The older fields (pin, unbind_ms,
+ *                 blocked_after_release_ms, faults, traffic, recovery) stay for the scripts that read them.
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record CellResult(
@@ -37,7 +41,12 @@ public record CellResult(
         String startedAt,
         double durationS,
         int attempts,
-        java.util.Map<String, String> hosts) {
+        java.util.Map<String, String> hosts,
+        List<Measurement> measurements) {
+
+    public CellResult {
+        measurements = measurements == null ? null : List.copyOf(measurements);
+    }
 
     public CellResult(String id, String kernel, String kernelVersion, String kernelSource, List<String> patches,
                       String scenario, int repetition, String verdict, Pin pin, Double unbindMs,
@@ -48,21 +57,40 @@ public record CellResult(
                       String startedAt, double durationS, int attempts) {
         this(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin, unbindMs,
                 blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error, startedAt,
-                durationS, attempts, null);
+                durationS, attempts, null, null);
     }
 
     /** The same result, noting how many times the cell was run (INFRA_ERROR is retried). */
     public CellResult withAttempts(int n) {
         return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
                 unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
-                startedAt, durationS, n, hosts);
+                startedAt, durationS, n, hosts, measurements);
     }
 
     /** The same result, saying which host ran each guest. */
     public CellResult withHosts(java.util.Map<String, String> guestHosts) {
         return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
                 unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
-                startedAt, durationS, attempts, guestHosts == null ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(guestHosts)));
+                startedAt, durationS, attempts, guestHosts == null ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(guestHosts)),
+                measurements);
+    }
+
+    /** The same result with the checker's measurements. */
+    public CellResult withMeasurements(List<Measurement> m) {
+        return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
+                unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
+                startedAt, durationS, attempts, hosts, m);
+    }
+
+    /**
+     * The measurements to report and compare: those recorded, or for a run from before measurements
+     * existed, its {@code unbind_ms} as the one measurement (what compare used to look at).
+     */
+    public List<Measurement> measured() {
+        if (measurements != null) {
+            return measurements;
+        }
+        return unbindMs == null || !Double.isFinite(unbindMs) ? List.of() : List.of(Measurement.ms("unbind_ms", unbindMs));
     }
 
     public record Pin(Boolean ok, Integer errno) {

@@ -2,6 +2,7 @@ package dev.kfit.report;
 
 import dev.kfit.compare.Comparison;
 import dev.kfit.scenario.ScenarioOutcome;
+import dev.kfit.verdict.Verdict;
 
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -38,8 +39,8 @@ public final class HtmlReport {
                 .append(esc(r.run().startedAt())).append("</title>\n<style>")
                 .append("body{font:14px sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:8px 0}")
                 .append("td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#f3f3f3}")
-                .append(".BLOCKED_UNTIL_RELEASE,.HUNG,.CRASH{background:#fbd5d5}.INFRA_ERROR{background:#fff1c2}")
-                .append(".PIN_REFUSED,.PROMPT{background:#d9f2d9}tr.regression{background:#fbd5d5}tr.regression td:first-child{color:#a00;font-weight:bold}")
+                .append(".finding{background:#fbd5d5}.kfit-error{background:#fff1c2}")
+                .append(".kernel-ok{background:#d9f2d9}tr.regression{background:#fbd5d5}tr.regression td:first-child{color:#a00;font-weight:bold}")
                 .append("pre{background:#f7f7f7;padding:8px;overflow:auto;font-size:12px}")
                 .append("svg{background:#fff;border:1px solid #ddd}</style></head><body>\n");
         h.append("<h1>kfit run</h1>\n<p>Started ").append(esc(r.run().startedAt())).append(" on ").append(esc(r.run().host()))
@@ -90,15 +91,22 @@ public final class HtmlReport {
     }
 
     private static void verdicts(StringBuilder h, Results r) {
-        h.append("<h2>Cells</h2>\n<table id=\"cells\"><tr><th>cell</th><th>verdict</th><th>pin</th><th>unbind / first fault</th><th>after release</th><th>splats</th></tr>\n");
+        h.append("<h2>Cells</h2>\n<table id=\"cells\"><tr><th>cell</th><th>verdict</th><th>pin</th><th>unbind / first fault</th><th>after release</th><th>other measurements</th><th>splats</th></tr>\n");
         for (CellResult c : r.cells()) {
             String pin = ReportFiles.pin(c.pin());
-            h.append("<tr class=\"").append(esc(c.verdict())).append("\"><td>").append(esc(c.id())).append("</td><td>")
+            h.append("<tr class=\"").append(esc(c.verdict())).append(' ').append(verdictClass(c.verdict())).append("\"><td>").append(esc(c.id())).append("</td><td>")
                     .append(esc(c.verdict())).append("</td><td>").append(esc(pin)).append("</td><td>").append(ReportFiles.ms(c.unbindMs()))
-                    .append("</td><td>").append(ReportFiles.ms(c.blockedAfterReleaseMs())).append("</td><td>").append(c.splats().size())
+                    .append("</td><td>").append(ReportFiles.ms(c.blockedAfterReleaseMs())).append("</td><td>").append(esc(ReportFiles.otherMeasurements(c)))
+                    .append("</td><td>").append(c.splats().size())
                     .append("</td></tr>\n");
         }
         h.append("</table>\n");
+    }
+
+    /** The colour class of a verdict's row, from {@link Verdict}: a finding, kfit's own error, or the kernel behaving. */
+    static String verdictClass(String verdict) {
+        return Verdict.isFinding(verdict) ? "finding" : Verdict.isKfitError(verdict) ? "kfit-error"
+                : Verdict.of(verdict) != null ? "kernel-ok" : "unknown-verdict";
     }
 
     /**

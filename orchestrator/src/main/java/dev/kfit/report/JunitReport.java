@@ -1,27 +1,26 @@
 package dev.kfit.report;
 
 
+import dev.kfit.verdict.Verdict;
+
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * junit.xml for CI servers (Jenkins, GitLab): one test case per cell. A kernel finding (the
- * unbind blocked or hung, a crash) is a failure, INFRA_ERROR is an error, and the splats'
+ * unbind blocked or hung, a crash: {@link Verdict#isFinding()}) is a failure, kfit's own error
+ * (INFRA_ERROR, CHECKER_ERROR: {@link Verdict#isKfitError()}) is an error, and the splats'
  * console excerpts go in the body so the CI page shows them.
  */
 public final class JunitReport {
-    /** Verdicts that mean the kernel did something a user would not want. */
-    static final Set<String> FINDINGS = Set.of("BLOCKED_UNTIL_RELEASE", "HUNG", "CRASH");
-
     private JunitReport() {
     }
 
     public static String render(Results results) {
         List<CellResult> cells = results.cells();
-        long failures = cells.stream().filter(c -> FINDINGS.contains(c.verdict())).count();
-        long errors = cells.stream().filter(c -> c.verdict().equals("INFRA_ERROR")).count();
+        long failures = cells.stream().filter(c -> Verdict.isFinding(c.verdict())).count();
+        long errors = cells.stream().filter(c -> Verdict.isKfitError(c.verdict())).count();
         double time = cells.stream().mapToDouble(CellResult::durationS).sum();
         StringBuilder x = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         x.append(String.format(Locale.ROOT, "<testsuite name=\"kfit\" tests=\"%d\" failures=\"%d\" errors=\"%d\" time=\"%.3f\">%n",
@@ -31,10 +30,10 @@ public final class JunitReport {
                     esc("kfit." + c.kernel()), esc(c.scenario() + ".r" + c.repetition()), c.durationS()));
             String summary = c.verdict() + " on " + c.kernel() + " (" + c.kernelVersion() + ")"
                     + (c.unbindMs() != null ? String.format(Locale.ROOT, ", unbind %.0f ms", c.unbindMs()) : "");
-            if (c.verdict().equals("INFRA_ERROR")) {
-                x.append("    <error message=\"").append(esc(summary)).append("\" type=\"INFRA_ERROR\">")
+            if (Verdict.isKfitError(c.verdict())) {
+                x.append("    <error message=\"").append(esc(summary)).append("\" type=\"").append(esc(c.verdict())).append("\">")
                         .append(esc(String.valueOf(c.error()))).append("</error>\n");
-            } else if (FINDINGS.contains(c.verdict())) {
+            } else if (Verdict.isFinding(c.verdict())) {
                 x.append("    <failure message=\"").append(esc(summary)).append("\" type=\"").append(c.verdict()).append("\">");
                 for (CellResult.SplatResult s : c.splats()) {
                     x.append(esc(s.type() + ": " + s.title() + "\n" + s.excerpt() + "\n\n"));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kfit.error.InfraException;
+import dev.kfit.verdict.Verdict;
 
 import java.nio.file.Path;
 
@@ -12,7 +13,7 @@ import java.nio.file.Path;
  * A KernelCI KCIDB (schema v4) document of the run: one checkout and one build per kernel, one
  * test per cell, so results can be submitted to a shared kernel results database. IDs are
  * "kfit:" + the kernel's cache key (a build is its content) and + run/cell for tests.
- * Status: a finding FAIL, INFRA_ERROR ERROR, the rest PASS.
+ * Status: a finding FAIL, kfit's own error (INFRA_ERROR, CHECKER_ERROR) ERROR, the rest PASS (see {@link Verdict}).
  */
 public final class KcidbExport {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -55,10 +56,10 @@ public final class KcidbExport {
     }
 
     static String status(String verdict) {
-        if (JunitReport.FINDINGS.contains(verdict)) {
+        if (Verdict.isFinding(verdict)) {
             return "FAIL";
         }
-        return verdict.equals("INFRA_ERROR") ? "ERROR" : "PASS";
+        return Verdict.isKfitError(verdict) ? "ERROR" : "PASS";
     }
 
     public static void write(Results results, Path file) {

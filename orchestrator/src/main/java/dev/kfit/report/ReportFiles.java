@@ -1,6 +1,7 @@
 package dev.kfit.report;
 
 import dev.kfit.error.InfraException;
+import dev.kfit.verdict.Measurement;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +33,27 @@ public final class ReportFiles {
     static String ms(Double v) {
         return v == null ? "-" : v >= 1000 ? String.format(java.util.Locale.ROOT, "%.2f s", v / 1000)
                 : String.format(java.util.Locale.ROOT, "%.0f ms", v);
+    }
+
+    /** A measurement's value in its unit as the tables show it: "17.05 s", "812.3 MB/s", "42". */
+    static String value(Measurement m) {
+        return switch (m.unit()) {
+            case Measurement.MS -> ms(m.value());
+            case Measurement.MB_S -> String.format(java.util.Locale.ROOT, "%.1f MB/s", m.value());
+            case Measurement.COUNT -> String.format(java.util.Locale.ROOT, "%.0f", m.value());
+            default -> String.format(java.util.Locale.ROOT, "%.3g %s", m.value(), m.unit());
+        };
+    }
+
+    /**
+     * The measurements besides those the tables give columns of their own (unbind_ms,
+     * blocked_after_release_ms), as "name value, ...", or "-".
+     */
+    static String otherMeasurements(CellResult c) {
+        String s = String.join(", ", c.measured().stream()
+                .filter(m -> !m.name().equals("unbind_ms") && !m.name().equals("blocked_after_release_ms"))
+                .map(m -> m.name() + " " + value(m)).toList());
+        return s.isEmpty() ? "-" : s;
     }
 
     /** The pin's outcome as the tables show it. */

@@ -10,13 +10,14 @@ public final class Table {
 
     public static String render(Results results) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"KERNEL", "VERSION", "SCENARIO", "REP", "VERDICT", "PIN", "UNBIND", "AFTER RELEASE", "SPLATS"});
+        rows.add(new String[] {"KERNEL", "VERSION", "SCENARIO", "REP", "VERDICT", "PIN", "UNBIND", "AFTER RELEASE", "OTHER MEASUREMENTS", "SPLATS"});
         for (CellResult c : results.cells()) {
             String pin = ReportFiles.pin(c.pin());
             String splats = c.splats().isEmpty() ? "-" : c.splats().size() + ": " + c.splats().get(0).type()
                     + " " + c.splats().get(0).title();
             rows.add(new String[] {c.kernel(), nz(c.kernelVersion()), c.scenario(), Integer.toString(c.repetition()),
-                    c.verdict(), pin, ReportFiles.ms(c.unbindMs()), ReportFiles.ms(c.blockedAfterReleaseMs()), splats});
+                    c.verdict(), pin, ReportFiles.ms(c.unbindMs()), ReportFiles.ms(c.blockedAfterReleaseMs()),
+                    ReportFiles.otherMeasurements(c), splats});
         }
         int[] w = new int[rows.get(0).length];
         for (String[] r : rows) {

@@ -3,9 +3,6 @@ package dev.kfit.run;
 import dev.kfit.report.CellResult;
 import dev.kfit.report.Results;
 import dev.kfit.spec.CellSpec;
-import dev.kfit.spec.FaultSpec;
-import dev.kfit.spec.PinnedUnbind;
-import dev.kfit.spec.RdmaTraffic;
 import dev.kfit.spec.ScenarioSpec;
 import dev.kfit.spec.Spec;
 import dev.kfit.verdict.Verdict;
@@ -87,18 +84,7 @@ public final class CellDurations {
     /** The scenario's timeline from its parameters, plus a boot per guest and {@link #MARGIN}. */
     Duration model(ScenarioSpec scenario) {
         Duration boots = BOOT_PER_GUEST.multipliedBy(spec.topologyOf(scenario).guests().size());
-        Duration own;
-        if (scenario instanceof PinnedUnbind p) {
-            own = p.unbindDelay().plus(p.hold()); // the unbind ends with the hold on a healthy kernel
-        } else if (scenario instanceof RdmaTraffic t) {
-            own = t.duration();
-            for (FaultSpec f : t.faults()) {
-                own = own.plus(f.healAfter());
-            }
-        } else {
-            throw new IllegalArgumentException("no duration model for scenario type " + scenario.type());
-        }
-        return boots.plus(own).plus(MARGIN);
+        return boots.plus(scenario.timeline()).plus(MARGIN);
     }
 
     private static String key(String kernel, String scenario) {

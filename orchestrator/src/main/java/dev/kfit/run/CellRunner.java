@@ -17,10 +17,8 @@ import dev.kfit.topology.BootContext;
 import dev.kfit.topology.Placement;
 import dev.kfit.topology.Testbed;
 import java.util.function.Function;
-import dev.kfit.verdict.Classifier;
-import dev.kfit.verdict.Outcome;
-import dev.kfit.verdict.PinnedUnbindObservation;
-import dev.kfit.verdict.Verdict;
+import dev.kfit.verdict.Judge;
+import dev.kfit.verdict.Judgement;
 import dev.kfit.vm.qemu.Accel;
 
 import java.io.IOException;
@@ -36,8 +34,9 @@ import java.util.Map;
 
 /**
  * Runs one cell: boots the topology's guests with the kernel, runs the scenario, stores the
- * evidence (consoles, history) and only then classifies. Every failure of kfit's own becomes
- * INFRA_ERROR; a kernel crash seen on any console is CRASH whatever else went wrong.
+ * evidence (consoles, history) and only then has the scenario's checker judge ({@link Judge}). Every
+ * failure of kfit's own becomes INFRA_ERROR, a checker that throws CHECKER_ERROR; a kernel crash seen
+ * on any console is CRASH whatever else went wrong.
  */
 public final class CellRunner {
     private final GuestImage image;
@@ -89,7 +88,7 @@ public final class CellRunner {
                     history.host("scenario_start", Map.of("scenario", scenario.name(), "console_offsets", offsets));
                     progress.phase(id, "running " + scenario.name());
                     outcome = scenario.run(tb);
-                    history.host("scenario_end", observationMap(outcome.pin()));
+                    history.host("scenario_end", outcome.observation().toHistory());
                     progress.phase(id, "collecting");
                 }
             } catch (BadInputException e) {
@@ -112,23 +111,25 @@ public final class CellRunner {
                             "timestamp", s.timestamp()));
                 }
             }
-            PinnedUnbindObservation obs = outcome == null ? null : outcome.pin();
-            Verdict verdict = Classifier.classify(obs, splats, infra, scenario.grace());
-            history.host("verdict", Map.of("verdict", verdict.name()));
+            Judgement judgement = Judge.judge(outcome == null ? null : outcome.observation(), splats, infra,
+                    scenario.checker());
+            Judgement.Columns columns = judgement.columns();
+            history.host("verdict", judgement.error() == null ? Map.of("verdict", judgement.verdict().name())
+                    : Map.of("verdict", judgement.verdict().name(), "error", judgement.error()));
             Map<String, String> consolePaths = new LinkedHashMap<>();
             consoles.forEach((g, p) -> consolePaths.put(g, layout.relative(p)));
             Path mainConsole = consoles.getOrDefault(TopologySpec.TARGET, consoles.values().iterator().next());
             return new CellResult(id, kernel.label(), kernel.kernelVersion(), kernel.source(), kernel.patches(),
-                    scenario.name(), repetition, verdict.name(),
-                    obs == null || obs.pin() == Outcome.INDETERMINATE ? new CellResult.Pin(null, null)
-                            : new CellResult.Pin(obs.pin() == Outcome.OK, obs.pinErrno()),
-                    obs == null ? null : obs.unbindMs(), obs == null ? null : obs.blockedAfterReleaseMs(),
+                    scenario.name(), repetition, judgement.verdict().name(),
+                    new CellResult.Pin(columns.pinOk(), columns.pinErrno()),
+                    columns.unbindMs(), columns.blockedAfterReleaseMs(),
                     splatResults,
                     outcome == null ? List.of() : outcome.faults(), outcome == null ? null : outcome.traffic(),
                     outcome == null ? Map.of() : outcome.recovery(),
                     layout.relative(mainConsole), consolePaths, layout.relative(dir.resolve("history.jsonl")),
-                    verdict == Verdict.INFRA_ERROR ? (infra != null ? infra : "scenario ended without an observation") : null,
-                    started.toString(), Duration.between(started, Instant.now()).toMillis() / 1000.0, 1);
+                    judgement.error(),
+                    started.toString(), Duration.between(started, Instant.now()).toMillis() / 1000.0, 1)
+                    .withMeasurements(judgement.measurements());
         }
     }
 
@@ -141,18 +142,5 @@ public final class CellRunner {
         } catch (IOException e) {
             throw new InfraException("cannot read console " + console + ": " + e.getMessage(), e);
         }
-    }
-
-    private static Map<String, Object> observationMap(PinnedUnbindObservation o) {
-        Map<String, Object> m = new HashMap<>();
-        m.put("pin", o.pin().name());
-        m.put("pin_errno", o.pinErrno());
-        m.put("registered_ns", o.registeredNs());
-        m.put("release_ns", o.releaseNs());
-        m.put("unbind_start_ns", o.unbindStartNs());
-        m.put("unbind_end_ns", o.unbindEndNs());
-        m.put("waited_until_ns", o.waitedUntilNs());
-        m.values().removeIf(java.util.Objects::isNull);
-        return m;
     }
 }

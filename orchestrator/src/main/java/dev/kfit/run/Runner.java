@@ -11,13 +11,11 @@ import dev.kfit.kernel.KernelBuild;
 import dev.kfit.kernel.KernelBuilder;
 import dev.kfit.report.CellResult;
 import dev.kfit.report.Results;
-import dev.kfit.scenario.PinnedUnbindScenario;
 import dev.kfit.scenario.Scenario;
 import dev.kfit.spec.CellSpec;
 import dev.kfit.spec.GuestSpec;
 import dev.kfit.spec.KernelSpec;
 import dev.kfit.spec.TopologySpec;
-import dev.kfit.spec.PinnedUnbind;
 import dev.kfit.spec.ScenarioSpec;
 import dev.kfit.spec.Spec;
 import dev.kfit.topology.Placement;
@@ -318,7 +316,7 @@ public final class Runner {
             throw new InfraException("cannot compare specs: " + e.getMessage(), e);
         }
         for (CellResult c : Results.read(layout.results()).cells()) {
-            if (!c.verdict().equals(Verdict.INFRA_ERROR.name())) {
+            if (!Verdict.isKfitError(c.verdict())) {
                 kept.put(c.id(), c);
             }
         }
@@ -334,13 +332,7 @@ public final class Runner {
     }
 
     static Scenario scenario(ScenarioSpec s) {
-        if (s instanceof PinnedUnbind p) {
-            return new PinnedUnbindScenario(p);
-        }
-        if (s instanceof dev.kfit.spec.RdmaTraffic t) {
-            return new dev.kfit.scenario.RdmaTrafficScenario(t);
-        }
-        throw new IllegalArgumentException("no runner for scenario type " + s.type());
+        return dev.kfit.scenario.ScenarioTypes.scenario(s);
     }
 
     private static void copy(Path from, Path to) {

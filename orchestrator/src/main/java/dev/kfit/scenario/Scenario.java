@@ -1,12 +1,13 @@
 package dev.kfit.scenario;
 
 import dev.kfit.topology.Testbed;
-
-import java.time.Duration;
+import dev.kfit.verdict.Checker;
 
 /**
  * Workloads and faults on a timeline in the guests of a topology, and what it measures. A
- * scenario only observes; the {@link dev.kfit.verdict.Classifier} judges afterwards.
+ * scenario only observes; its type's {@link #checker()} judges afterwards, once the evidence is stored.
+ * Each type lives in its own package with its spec, observation and checker, registered in
+ * {@link ScenarioTypes}.
  */
 public interface Scenario {
     String name();
@@ -14,8 +15,8 @@ public interface Scenario {
     /** The topology whose guests it runs in. */
     String topology();
 
-    /** How long after a release an operation may still take before it counts as hung. */
-    Duration grace();
+    /** The judge of what {@link #run} observed. */
+    Checker checker();
 
     ScenarioOutcome run(Testbed testbed);
 

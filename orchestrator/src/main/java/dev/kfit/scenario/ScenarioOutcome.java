@@ -1,19 +1,19 @@
 package dev.kfit.scenario;
 
-import dev.kfit.verdict.PinnedUnbindObservation;
+import dev.kfit.verdict.Observation;
 
 import java.util.List;
 import java.util.Map;
 
 /**
- * What a scenario observed, for the classifier and results.json.
+ * What a scenario observed, for its checker and results.json.
  *
- * @param pin      the pin against the primary fault (the first one), times on one timeline
+ * @param observation the scenario type's own record of what it saw, for its checker
  * @param faults   every fault's timing, in the order injected (empty for pinned-unbind's own unbind)
  * @param traffic  the peer's traffic around the faults, null without a traffic workload
  * @param recovery what was checked after the heal (device bound, p2pmem published, new pin, traffic)
  */
-public record ScenarioOutcome(PinnedUnbindObservation pin, List<FaultResult> faults, TrafficResult traffic,
+public record ScenarioOutcome(Observation observation, List<FaultResult> faults, TrafficResult traffic,
                               Map<String, Object> recovery) {
     public ScenarioOutcome {
         faults = List.copyOf(faults);

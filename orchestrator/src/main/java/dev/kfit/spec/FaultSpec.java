@@ -20,7 +20,7 @@ public record FaultSpec(String type, String guest, LinkSpec link, Netem netem, D
                         int line) {
     static final Duration DEFAULT_HEAL_AFTER = Duration.ofSeconds(5);
     static final List<String> NETEM_KEYS = List.of("delay", "jitter", "loss", "duplicate", "reorder");
-    static final List<String> KEYS = List.of("type", "guest", "link", "at", "heal_after", "delay", "jitter", "loss",
+    public static final List<String> KEYS = List.of("type", "guest", "link", "at", "heal_after", "delay", "jitter", "loss",
             "duplicate", "reorder");
 
     public FaultSpec {
@@ -41,7 +41,7 @@ public record FaultSpec(String type, String guest, LinkSpec link, Netem netem, D
     }
 
     /** Checks against the scenario it belongs to: its topology, server, client and duration. */
-    static FaultSpec parse(SpecMap m, TopologySpec topology, String server, String client, Duration duration) {
+    public static FaultSpec parse(SpecMap m, TopologySpec topology, String server, String client, Duration duration) {
         FaultType kind = m.value("type", t -> {
             FaultType k = FaultType.byName(t);
             if (k == null) {

@@ -1,10 +1,13 @@
 package dev.kfit.spec;
 
+import java.time.Duration;
+
 /**
- * One scenario to run on every kernel. Each type is a record in its own file that also holds the
- * parser for its parameters; {@link ScenarioTypes} lists the types the loader knows.
+ * One scenario to run on every kernel. Each scenario type is a record in its own package
+ * ({@code dev.kfit.scenario.pinned}, {@code dev.kfit.scenario.traffic}) that also holds the parser
+ * for its parameters; {@link dev.kfit.scenario.ScenarioTypes} is the one registry of the types.
  */
-public sealed interface ScenarioSpec permits PinnedUnbind, RdmaTraffic {
+public interface ScenarioSpec {
     /** Unique within a spec; results and reports are filed under it. */
     String name();
 
@@ -13,4 +16,7 @@ public sealed interface ScenarioSpec permits PinnedUnbind, RdmaTraffic {
 
     /** The {@link TopologySpec} the scenario runs in, by name; it exists in the scenario's {@link Spec}. */
     String topology();
+
+    /** How long its own timeline takes on a healthy kernel (without boots), for the duration model. */
+    Duration timeline();
 }

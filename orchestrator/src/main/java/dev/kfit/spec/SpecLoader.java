@@ -1,5 +1,6 @@
 package dev.kfit.spec;
 
+import dev.kfit.scenario.ScenarioTypes;
 import dev.kfit.error.BadInputException;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -215,7 +216,7 @@ public final class SpecLoader {
     private static ScenarioSpec scenario(SpecMap m, List<TopologySpec> topologies) {
         String name = m.string("name");
         String typeName = m.has("type") ? m.string("type") : name;
-        ScenarioTypes.Type type = ScenarioTypes.find(typeName);
+        ScenarioTypes.Type<?> type = ScenarioTypes.find(typeName);
         if (type == null) {
             String problem = "unknown scenario type '" + typeName + "' (known: " + ScenarioTypes.names() + ")";
             if (!m.has("type")) {

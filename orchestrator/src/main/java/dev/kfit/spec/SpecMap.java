@@ -10,7 +10,8 @@ import java.util.function.Function;
  * A YAML mapping from the spec, read key by key: each getter checks the value's type and turns a
  * {@link SpecProblem} into a {@code FILE:LINE: problem} error at that key's line.
  */
-final class SpecMap {
+/** One mapping of a spec file, read strictly: each problem names the file and line. Public for the scenario types' parsers. */
+public final class SpecMap {
     private final Path file;
     private final YamlNode.Mapping node;
     /** What the mapping is, for messages: "kernel", "scenario", "guest", "the spec". */
@@ -23,7 +24,7 @@ final class SpecMap {
     }
 
     /** {@code node} must be a mapping; check its keys with {@link #allowOnly}. */
-    static SpecMap of(Path file, YamlNode node, String what) {
+    public static SpecMap of(Path file, YamlNode node, String what) {
         if (!(node instanceof YamlNode.Mapping mapping)) {
             throw BadInputException.at(file, node.line(), what + " must be a mapping, got " + node.describe());
         }
@@ -39,7 +40,7 @@ final class SpecMap {
         }
     }
 
-    Path file() {
+    public Path file() {
         return file;
     }
 
@@ -47,7 +48,7 @@ final class SpecMap {
         return node.line();
     }
 
-    boolean has(String key) {
+    public boolean has(String key) {
         return node.entries().containsKey(key);
     }
 
@@ -57,7 +58,7 @@ final class SpecMap {
         return e != null ? e.keyLine() : node.line();
     }
 
-    BadInputException error(String key, String problem) {
+    public BadInputException error(String key, String problem) {
         return BadInputException.at(file, lineOf(key), problem);
     }
 
@@ -65,7 +66,7 @@ final class SpecMap {
      * An error at the first of {@code keys} the mapping has, else at the mapping: for a check between
      * several values, blame the one the user wrote rather than one left at its default.
      */
-    BadInputException errorAtFirst(String problem, String... keys) {
+    public BadInputException errorAtFirst(String problem, String... keys) {
         for (String key : keys) {
             if (has(key)) {
                 return error(key, problem);
@@ -75,7 +76,7 @@ final class SpecMap {
     }
 
     /** Rejects the first key not in {@code allowed}: a typo must not silently become a default. */
-    SpecMap allowOnly(List<String> allowed) {
+    public SpecMap allowOnly(List<String> allowed) {
         for (YamlNode.Entry e : node.entries().values()) {
             if (!allowed.contains(e.key())) {
                 throw BadInputException.at(file, e.keyLine(),
@@ -94,7 +95,7 @@ final class SpecMap {
     }
 
     /** A non-empty scalar's text; numbers and booleans keep their source text. */
-    String string(String key) {
+    public String string(String key) {
         YamlNode value = required(key);
         if (!(value instanceof YamlNode.Scalar s) || s.isEmpty()) {
             throw error(key, "'" + key + "' must be a single value, got " + value.describe());
@@ -102,20 +103,20 @@ final class SpecMap {
         return s.text();
     }
 
-    <T> T value(String key, Function<String, T> parser) {
+    public <T> T value(String key, Function<String, T> parser) {
         return at(file, lineOf(key), parser, string(key));
     }
 
-    <T> T value(String key, T dflt, Function<String, T> parser) {
+    public <T> T value(String key, T dflt, Function<String, T> parser) {
         return has(key) ? value(key, parser) : dflt;
     }
 
-    Duration duration(String key, Duration dflt) {
+    public Duration duration(String key, Duration dflt) {
         return value(key, dflt, SpecValues::duration);
     }
 
     /** The items of a list; an absent optional list is empty. */
-    List<YamlNode> list(String key, boolean required) {
+    public List<YamlNode> list(String key, boolean required) {
         if (!required && !has(key)) {
             return List.of();
         }

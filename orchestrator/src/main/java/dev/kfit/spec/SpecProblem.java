@@ -4,8 +4,8 @@ package dev.kfit.spec;
  * A value in the spec is wrong. Thrown by the value parsers, which do not know where the value came
  * from; the loader catches it and rethrows it as a {@code BadInputException} at the value's line.
  */
-final class SpecProblem extends RuntimeException {
-    SpecProblem(String problem) {
+public final class SpecProblem extends RuntimeException {
+    public SpecProblem(String problem) {
         super(problem, null, false, false);
     }
 }

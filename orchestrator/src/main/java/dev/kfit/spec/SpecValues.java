@@ -9,17 +9,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Parsers for the spec's scalar values; they throw {@link SpecProblem}, the caller adds file and line. */
-final class SpecValues {
+public final class SpecValues {
     private SpecValues() {
     }
 
     private static final Pattern DURATION = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)(ms|s|m|h)?");
     private static final Pattern SIZE = Pattern.compile("([0-9]+)([KMGkmg])?");
     private static final Pattern INTEGER = Pattern.compile("-?[0-9]{1,9}");
-    static final long MIB = 1024 * 1024;
+    public static final long MIB = 1024 * 1024;
 
     /** {@code 20s}, {@code 500ms}, {@code 2m}, {@code 1h}, {@code 1.5s}; a bare number means seconds. */
-    static Duration duration(String text) {
+    public static Duration duration(String text) {
         if (text.startsWith("-") && DURATION.matcher(text.substring(1)).matches()) {
             throw new SpecProblem("negative duration '" + text + "'");
         }
@@ -44,7 +44,7 @@ final class SpecValues {
     }
 
     /** Short form for messages: "3s", "1.5s", "500ms". */
-    static String format(Duration d) {
+    public static String format(Duration d) {
         if (d.toNanos() % 1_000_000 != 0) {
             return d.toNanos() + "ns";
         }
@@ -56,7 +56,7 @@ final class SpecValues {
     }
 
     /** Bytes: {@code 4096}, {@code 4K}, {@code 2M}, {@code 1G} (binary units). */
-    static long size(String text) {
+    public static long size(String text) {
         Matcher m = SIZE.matcher(text);
         if (!m.matches()) {
             throw new SpecProblem("malformed size '" + text + "' (expected e.g. 4096, 2M, 1G)");
@@ -90,7 +90,7 @@ final class SpecValues {
     }
 
     /** Short form for messages: "64K", "2M", "1G", or bytes when no binary unit divides evenly. */
-    static String formatSize(long bytes) {
+    public static String formatSize(long bytes) {
         if (bytes != 0 && bytes % (1024 * MIB) == 0) {
             return bytes / (1024 * MIB) + "G";
         }
@@ -106,7 +106,7 @@ final class SpecValues {
     static final long PAGE = 4096;
 
     /** Pinned memory is registered page by page, so {@code pin_size} is a positive multiple of 4 KiB. */
-    static long pinSize(String text) {
+    public static long pinSize(String text) {
         long bytes = size(text);
         if (bytes <= 0 || bytes % PAGE != 0) {
             throw new SpecProblem("pin_size must be a positive multiple of 4096, got '" + text + "'");
@@ -115,7 +115,7 @@ final class SpecValues {
     }
 
     /** The kernel's hung_task_timeout_secs takes whole seconds, and 0 disables the detector. */
-    static Duration hungTaskTimeout(String text) {
+    public static Duration hungTaskTimeout(String text) {
         Duration d = duration(text);
         if (d.compareTo(Duration.ofSeconds(1)) < 0) {
             throw new SpecProblem("hung_task_timeout must be at least 1s, got " + format(d));

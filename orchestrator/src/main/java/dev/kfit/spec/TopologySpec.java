@@ -62,7 +62,7 @@ public record TopologySpec(String name, List<GuestRole> guests, List<LinkSpec> l
     }
 
     /** "target, initiator": for messages. */
-    String guestList() {
+    public String guestList() {
         return String.join(", ", guests.stream().map(GuestRole::name).toList());
     }
 
@@ -155,7 +155,7 @@ public record TopologySpec(String name, List<GuestRole> guests, List<LinkSpec> l
      * The topology a scenario names with {@code topology:}, or {@code dflt}; an unknown name is an error at
      * that line.
      */
-    static TopologySpec pick(SpecMap m, String dflt, List<TopologySpec> topologies) {
+    public static TopologySpec pick(SpecMap m, String dflt, List<TopologySpec> topologies) {
         String name = m.has("topology") ? m.string("topology") : dflt;
         return topologies.stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow(() ->
                 m.error("topology", "unknown topology '" + name + "' (known: "

@@ -20,7 +20,7 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * A YAML document as a small tree in which every node knows its line. Built from Jackson's
  * streaming YAML parser because databind trees drop locations, and every spec error must name a line.
  */
-sealed interface YamlNode {
+public sealed interface YamlNode {
     /** 1-based line where the node starts. */
     int line();
 

@@ -1,21 +1,77 @@
 package dev.kfit.verdict;
 
-/** The classification of one cell. Only INFRA_ERROR is kfit's own failure; the rest are kernel findings. */
+import java.util.Arrays;
+
+/**
+ * The classification of one cell. Each verdict knows which of three kinds it is, and this is the
+ * one place that says so (reports, compare, exit codes and retries ask here):
+ * <ul>
+ *   <li>a <em>finding</em>: the kernel did something a user would not want ({@link #isFinding()});</li>
+ *   <li>a kernel verdict that is not a finding: the kernel behaved ({@link #isKernelVerdict()});</li>
+ *   <li>kfit's own error: says nothing about the kernel ({@link #isKfitError()}), never a pass.</li>
+ * </ul>
+ * results.json stores the name; {@link #of(String)} reads it back, a name this kfit does not know
+ * (a newer run) as null, which the string helpers treat as neither a finding nor kfit's error.
+ */
 public enum Verdict {
     /** Registering the P2P memory failed (errno kept); the unbind was still performed and timed. */
-    PIN_REFUSED,
+    PIN_REFUSED(Kind.KERNEL_OK),
     /** The unbind returned only after the pin holder released the memory. */
-    BLOCKED_UNTIL_RELEASE,
-    /** The unbind had not returned a grace period after the release. */
-    HUNG,
+    BLOCKED_UNTIL_RELEASE(Kind.FINDING),
+    /** The unbind (or a traffic fault) had not returned a grace period after the release. */
+    HUNG(Kind.FINDING),
     /** The unbind returned while the pin was still held. */
-    PROMPT,
-    /** The kernel panicked, oopsed or hit BUG. */
-    CRASH,
-    /** kfit's own failure (boot, SSH, QEMU): never counted as a kernel finding. */
-    INFRA_ERROR;
+    PROMPT(Kind.KERNEL_OK),
+    /** Traffic ran (with its faults, if any) and every fault returned: the figures are in the measurements. */
+    TRAFFIC_OK(Kind.KERNEL_OK),
+    /** The kernel panicked, oopsed or hit BUG, on any guest, whatever the scenario type. */
+    CRASH(Kind.FINDING),
+    /** kfit's own failure (boot, SSH, QEMU, no observation): never counted as a kernel finding. */
+    INFRA_ERROR(Kind.KFIT_ERROR),
+    /**
+     * The scenario's checker threw on the stored evidence: a bug in kfit, never a kernel verdict and
+     * never a pass. The evidence stays in the cell directory, so {@code kfit report} can judge again
+     * once the checker is fixed. Not retried: the same evidence would make it throw again.
+     */
+    CHECKER_ERROR(Kind.KFIT_ERROR);
 
+    private enum Kind { FINDING, KERNEL_OK, KFIT_ERROR }
+
+    private final Kind kind;
+
+    Verdict(Kind kind) {
+        this.kind = kind;
+    }
+
+    /** The kernel did something a user would not want: a failure in JUnit, FAIL in KCIDB, a regression when new. */
+    public boolean isFinding() {
+        return kind == Kind.FINDING;
+    }
+
+    /** kfit's own failure (infrastructure or checker): says nothing about the kernel. */
+    public boolean isKfitError() {
+        return kind == Kind.KFIT_ERROR;
+    }
+
+    /** A statement about the kernel, a finding or not. */
     public boolean isKernelVerdict() {
-        return this != INFRA_ERROR;
+        return kind != Kind.KFIT_ERROR;
+    }
+
+    /** The verdict named in results.json, or null for a name this kfit does not know. */
+    public static Verdict of(String name) {
+        return Arrays.stream(values()).filter(v -> v.name().equals(name)).findFirst().orElse(null);
+    }
+
+    /** {@link #isFinding()} of a verdict as results.json stores it; false for an unknown name. */
+    public static boolean isFinding(String name) {
+        Verdict v = of(name);
+        return v != null && v.isFinding();
+    }
+
+    /** {@link #isKfitError()} of a verdict as results.json stores it; false for an unknown name. */
+    public static boolean isKfitError(String name) {
+        Verdict v = of(name);
+        return v != null && v.isKfitError();
     }
 }

@@ -1,5 +1,6 @@
 package dev.kfit.workload;
 
+import dev.kfit.guest.GuestEvents;
 import dev.kfit.guest.Guest;
 import dev.kfit.history.Event;
 import dev.kfit.verdict.Outcome;
@@ -106,7 +107,7 @@ public final class PerftestWorkload {
     }
 
     public static Optional<Integer> exitStatus(List<Event> events) {
-        return Guest.find(events, "exit").map(e -> e.get("status") instanceof Number n ? n.intValue() : -1);
+        return Guest.find(events, GuestEvents.EXIT).map(e -> e.get("status") instanceof Number n ? n.intValue() : -1);
     }
 
     /**
@@ -145,7 +146,7 @@ public final class PerftestWorkload {
         if (said.isPresent()) {
             return said;
         }
-        return Guest.find(serverEvents, "exit")
+        return Guest.find(serverEvents, GuestEvents.EXIT)
                 .filter(e -> e.get("status") instanceof Number n && n.intValue() < 128)
                 .map(Event::guestNs);
     }

@@ -1,5 +1,6 @@
 package dev.kfit.workload;
 
+import dev.kfit.guest.GuestEvents;
 import dev.kfit.guest.Guest;
 import dev.kfit.history.Event;
 import dev.kfit.verdict.Outcome;
@@ -46,10 +47,10 @@ public final class PinWorkload implements Workload {
     public static Optional<Outcome> registration(List<Event> events) {
         for (Event e : events) {
             switch (e.type()) {
-                case "registered":
+                case GuestEvents.REGISTERED:
                     return Optional.of(Outcome.OK);
-                case "reg_failed":
-                case "error":
+                case GuestEvents.REG_FAILED:
+                case GuestEvents.ERROR:
                     return Optional.of(Outcome.FAILED);
                 default:
                     break;
@@ -64,7 +65,7 @@ public final class PinWorkload implements Workload {
         if (guest == null) {
             return;
         }
-        Guest.find(poll(), "start").map(e -> e.get("pid")).ifPresent(pid ->
+        Guest.find(poll(), GuestEvents.START).map(e -> e.get("pid")).ifPresent(pid ->
                 guest.exec(List.of("busybox", "kill", "-USR1", String.valueOf(pid)), Duration.ofSeconds(10)));
     }
 }

@@ -35,11 +35,11 @@ class ComparisonTest {
         List<Comparison.Change> changes = Comparison.compare(unpatched, patched);
 
         assertThat(changes).filteredOn(Comparison.Change::regression).extracting(Comparison.Change::kind)
-                .contains("verdict", "new splat", "unbind latency");
+                .contains("verdict", "new splat", "unbind_ms");
         assertThat(changes.get(0).regression()).as("regressions are listed first").isTrue();
         assertThat(Comparison.render(changes)).contains("REGRESSION  pinned-unbind: verdict: [PIN_REFUSED] -> [BLOCKED_UNTIL_RELEASE]");
         // 200..240 ms against 17000..17080 ms: every pairwise difference is 16800 + 20a - 10b, symmetric about 16820.
-        assertThat(changes).filteredOn(c -> c.kind().equals("unbind latency")).singleElement()
+        assertThat(changes).filteredOn(c -> c.kind().equals("unbind_ms")).singleElement()
                 .extracting(Comparison.Change::detail).asString().contains("Hodges-Lehmann shift +16820 ms");
     }
 
@@ -86,5 +86,47 @@ class ComparisonTest {
         assertThat(RankTest.pValue(List.of(1.0, 2.0), slow)).as("too few to say").isEqualTo(1.0);
         assertThat(RankTest.median(List.of(3.0, 1.0, 2.0, 10.0))).isEqualTo(2.5);
         assertThat(RankTest.phi(1.959964)).isCloseTo(0.975, org.assertj.core.data.Offset.offset(1e-4));
+    }
+
+    private static CellResult withMeasurements(CellResult c, double mbS, long sent) {
+        return c.withMeasurements(List.of(dev.kfit.verdict.Measurement.ms("unbind_ms", c.unbindMs()),
+                dev.kfit.verdict.Measurement.mbS("during_mb_s", mbS), dev.kfit.verdict.Measurement.count("requests_sent", sent)));
+    }
+
+    private static Results measuredRun(String kernel, double unbindBase, double mbSBase, long sentBase) {
+        List<CellResult> cells = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            cells.add(withMeasurements(cell(kernel, i, "PROMPT", unbindBase + i, null), mbSBase + i, sentBase + i));
+        }
+        return new Results(new Results.RunInfo("s", "t", "h", "q", "TCG", List.of(), "i"), cells);
+    }
+
+    @Test
+    void measurementsCompareByNameAndUnitAndEachKnowsWhichWayIsWorse() {
+        // Same unbind, throughput halved, twice the requests: only the throughput is a regression.
+        List<Comparison.Change> changes = Comparison.compare(measuredRun("k", 100, 800, 1000), measuredRun("k", 100, 400, 2000));
+
+        assertThat(changes).extracting(Comparison.Change::kind).containsExactly("during_mb_s", "requests_sent");
+        assertThat(changes.get(0).regression()).isTrue();
+        assertThat(changes.get(0).detail()).startsWith("median 806 MB/s -> 406 MB/s (-50 %)");
+        assertThat(changes.get(1).regression()).as("a count has no worse direction").isFalse();
+        // Faster is a change, not a regression.
+        assertThat(Comparison.compare(measuredRun("k", 5000, 800, 1000), measuredRun("k", 100, 800, 1000)))
+                .singleElement().satisfies(c -> {
+                    assertThat(c.kind()).isEqualTo("unbind_ms");
+                    assertThat(c.regression()).isFalse();
+                });
+    }
+
+    @Test
+    void anOldRunWithoutMeasurementsComparesWithANewOneByUnbindMs() {
+        Results old = run("6.12", "PIN_REFUSED", 200, 10, null);
+        Results now = measuredRun("6.12", 17_000, 800, 1000);
+        assertThat(old.cells().get(0).measurements()).isNull();
+
+        List<Comparison.Change> changes = Comparison.compare(old, now);
+        assertThat(changes).filteredOn(c -> c.kind().equals("unbind_ms")).singleElement()
+                .satisfies(c -> assertThat(c.regression()).isTrue());
+        assertThat(changes).extracting(Comparison.Change::kind).doesNotContain("during_mb_s");
     }
 }

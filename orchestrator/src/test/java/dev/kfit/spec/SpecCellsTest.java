@@ -1,5 +1,6 @@
 package dev.kfit.spec;
 
+import dev.kfit.scenario.traffic.RdmaTraffic;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,6 @@
 package dev.kfit.spec;
 
+import dev.kfit.scenario.pinned.PinnedUnbind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

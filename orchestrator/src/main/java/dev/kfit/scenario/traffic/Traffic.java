@@ -1,4 +1,7 @@
-package dev.kfit.scenario;
+package dev.kfit.scenario.traffic;
+
+import dev.kfit.guest.GuestEvents;
+import dev.kfit.scenario.ScenarioOutcome;
 
 import dev.kfit.fault.Fault;
 import dev.kfit.guest.Guest;
@@ -38,13 +41,13 @@ final class Traffic {
         for (Event e : events) {
             long at = client.toHostNs(e.guestNs());
             switch (e.type()) {
-                case "tick": {
+                case GuestEvents.TICK: {
                     double bytes = ((Number) e.get("bytes_in_interval")).doubleValue();
                     double seconds = e.get("interval_ns") instanceof Number n ? n.doubleValue() / 1e9 : 1.0;
                     samples.add(new Sample(at, bytes, seconds));
                     break;
                 }
-                case "wc":
+                case GuestEvents.WC:
                     if ("IBV_WC_SUCCESS".equals(e.get("status"))) {
                         completions++;
                     } else {
@@ -55,7 +58,7 @@ final class Traffic {
                         }
                     }
                     break;
-                case "wc_timeout":
+                case GuestEvents.WC_TIMEOUT:
                     if (firstStatus == null) {
                         firstStatus = "wc_timeout";
                         firstErrorAt = at;
@@ -65,7 +68,7 @@ final class Traffic {
                     break;
             }
         }
-        String qp = firstStatus == null ? null : events.stream().filter(e -> e.type().equals("qp_state"))
+        String qp = firstStatus == null ? null : events.stream().filter(e -> e.type().equals(GuestEvents.QP_STATE))
                 .map(e -> String.valueOf(e.get("state"))).findFirst().orElse(null);
         return summarise(workload, samples, completions, errors, firstStatus, firstErrorAt, qp, faults, t0, recoveredMs);
     }

@@ -1,14 +1,17 @@
-package dev.kfit.scenario;
+package dev.kfit.scenario.pinned;
+
+import dev.kfit.guest.GuestEvents;
+import dev.kfit.scenario.Scenario;
+import dev.kfit.scenario.ScenarioOutcome;
+import dev.kfit.verdict.Checker;
 
 import dev.kfit.error.InfraException;
 import dev.kfit.fault.SysfsWriteFault;
 import dev.kfit.guest.Guest;
 import dev.kfit.guest.P2pDevice;
 import dev.kfit.history.Event;
-import dev.kfit.spec.PinnedUnbind;
 import dev.kfit.ssh.ExecResult;
 import dev.kfit.verdict.Outcome;
-import dev.kfit.verdict.PinnedUnbindObservation;
 import dev.kfit.workload.PinWorkload;
 
 import java.time.Duration;
@@ -36,8 +39,8 @@ public final class PinnedUnbindScenario implements Scenario {
     }
 
     @Override
-    public Duration grace() {
-        return spec.grace();
+    public Checker checker() {
+        return new PinnedUnbindChecker(spec.grace());
     }
 
     @Override
@@ -62,8 +65,8 @@ public final class PinnedUnbindScenario implements Scenario {
         pin.start(g);
         List<Event> regEvents = g.awaitEvents(PinWorkload.PROCESS, ev -> PinWorkload.registration(ev).isPresent(), REGISTRATION_TIMEOUT);
         Outcome pinOutcome = PinWorkload.registration(regEvents).orElse(Outcome.INDETERMINATE);
-        Long registeredNs = Guest.find(regEvents, "registered").map(Event::guestNs).orElse(null);
-        Integer errno = Guest.find(regEvents, "reg_failed").or(() -> Guest.find(regEvents, "error"))
+        Long registeredNs = Guest.find(regEvents, GuestEvents.REGISTERED).map(Event::guestNs).orElse(null);
+        Integer errno = Guest.find(regEvents, GuestEvents.REG_FAILED).or(() -> Guest.find(regEvents, GuestEvents.ERROR))
                 .map(e -> ((Number) e.get("errno")).intValue()).orElse(null);
         List<Event> pinEvents = regEvents;
 
@@ -81,10 +84,10 @@ public final class PinnedUnbindScenario implements Scenario {
         while (System.nanoTime() < hostDeadline) {
             pinEvents = pin.poll();
             unbindEvents = unbind.events();
-            releaseNs = Guest.find(pinEvents, "release_start").map(Event::guestNs).orElse(releaseNs);
+            releaseNs = Guest.find(pinEvents, GuestEvents.RELEASE_START).map(Event::guestNs).orElse(releaseNs);
             waitedUntil = g.now().orElse(waitedUntil);
-            boolean returned = Guest.find(unbindEvents, "write_end").isPresent();
-            boolean holderDone = pinOutcome != Outcome.OK || Guest.find(pinEvents, "released").isPresent();
+            boolean returned = Guest.find(unbindEvents, GuestEvents.WRITE_END).isPresent();
+            boolean holderDone = pinOutcome != Outcome.OK || Guest.find(pinEvents, GuestEvents.RELEASED).isPresent();
             if (returned && holderDone) {
                 break;
             }
@@ -96,8 +99,8 @@ public final class PinnedUnbindScenario implements Scenario {
         unbind.heal();
         g.history().host("recovery", Map.of("p2pmem_published", String.valueOf(P2pDevice.published(g, bdf))));
 
-        Optional<Event> start = Guest.find(unbindEvents, "write_start");
-        Optional<Event> end = Guest.find(unbindEvents, "write_end");
+        Optional<Event> start = Guest.find(unbindEvents, GuestEvents.WRITE_START);
+        Optional<Event> end = Guest.find(unbindEvents, GuestEvents.WRITE_END);
         return new PinnedUnbindObservation(pinOutcome, errno, registeredNs, releaseNs,
                 start.map(Event::guestNs).orElse(null), end.map(Event::guestNs).orElse(null),
                 end.map(e -> (Boolean) e.get("ok")).orElse(null),

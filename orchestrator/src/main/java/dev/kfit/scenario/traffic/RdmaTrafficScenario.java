@@ -1,4 +1,10 @@
-package dev.kfit.scenario;
+package dev.kfit.scenario.traffic;
+
+import dev.kfit.guest.GuestEvents;
+import dev.kfit.scenario.Scenario;
+import dev.kfit.scenario.ScenarioOutcome;
+import dev.kfit.scenario.pinned.PinnedUnbindObservation;
+import dev.kfit.verdict.Checker;
 
 import dev.kfit.error.InfraException;
 import dev.kfit.fault.Fault;
@@ -12,11 +18,9 @@ import dev.kfit.guest.Guest;
 import dev.kfit.guest.P2pDevice;
 import dev.kfit.history.Event;
 import dev.kfit.spec.FaultSpec;
-import dev.kfit.spec.RdmaTraffic;
 import dev.kfit.topology.Testbed;
 import dev.kfit.verdict.Outcome;
 import dev.kfit.workload.PinWorkload;
-import dev.kfit.verdict.PinnedUnbindObservation;
 import dev.kfit.vm.qemu.QemuCommandLine;
 import dev.kfit.vm.qemu.QemuConfig;
 import dev.kfit.workload.PerftestWorkload;
@@ -70,8 +74,8 @@ public final class RdmaTrafficScenario implements Scenario {
     }
 
     @Override
-    public Duration grace() {
-        return spec.grace();
+    public Checker checker() {
+        return new RdmaTrafficChecker(spec.grace());
     }
 
     @Override
@@ -110,21 +114,21 @@ public final class RdmaTrafficScenario implements Scenario {
             registeredHost = PerftestWorkload.registeredNs(serveEvents).map(server::toHostNs).orElse(null);
             if (pin == Outcome.OK) {
                 List<Event> w = client.awaitEvents(WRITER, ev -> PerftestWorkload.trafficStartNs(ev).isPresent()
-                        || Guest.find(ev, "exit").isPresent(), START_TIMEOUT);
+                        || Guest.find(ev, GuestEvents.EXIT).isPresent(), START_TIMEOUT);
                 t0 = PerftestWorkload.trafficStartNs(w).map(client::toHostNs).orElse(System.nanoTime());
             } else {
                 t0 = System.nanoTime();
             }
         } else {
             startServer(server, SERVE, bdf, serverIface, hold);
-            List<Event> serveEvents = server.awaitAny(SERVE, List.of("registered", "reg_failed", "error"), START_TIMEOUT);
+            List<Event> serveEvents = server.awaitAny(SERVE, List.of(GuestEvents.REGISTERED, GuestEvents.REG_FAILED, GuestEvents.ERROR), START_TIMEOUT);
             pin = PinWorkload.registration(serveEvents).orElse(Outcome.INDETERMINATE); // serve reports like pin
-            errno = Guest.find(serveEvents, "reg_failed").map(e -> ((Number) e.get("errno")).intValue()).orElse(null);
-            registeredHost = Guest.find(serveEvents, "registered").map(e -> server.toHostNs(e.guestNs())).orElse(null);
+            errno = Guest.find(serveEvents, GuestEvents.REG_FAILED).map(e -> ((Number) e.get("errno")).intValue()).orElse(null);
+            registeredHost = Guest.find(serveEvents, GuestEvents.REGISTERED).map(e -> server.toHostNs(e.guestNs())).orElse(null);
             if (pin == Outcome.OK) {
                 startWriter(client, WRITER, clientIface, spec.duration());
-                client.awaitAny(WRITER, List.of("wc", "error", "summary"), START_TIMEOUT);
-                t0 = Guest.find(client.poll(WRITER), "qp_ready").or(() -> Guest.find(client.poll(WRITER), "connected"))
+                client.awaitAny(WRITER, List.of(GuestEvents.WC, GuestEvents.ERROR, GuestEvents.SUMMARY), START_TIMEOUT);
+                t0 = Guest.find(client.poll(WRITER), GuestEvents.QP_READY).or(() -> Guest.find(client.poll(WRITER), GuestEvents.CONNECTED))
                         .map(e -> client.toHostNs(e.guestNs())).orElse(System.nanoTime());
             } else {
                 t0 = System.nanoTime();
@@ -144,6 +148,7 @@ public final class RdmaTrafficScenario implements Scenario {
         }
         long deadline = t0 + spec.duration().plus(hold).plus(spec.grace()).plus(Duration.ofSeconds(60)).toNanos();
         Long releaseHost = null;
+        boolean finished = false;
         while (System.nanoTime() < deadline) {
             long now = System.nanoTime();
             for (java.util.Iterator<Due> it = pending.iterator(); it.hasNext(); ) {
@@ -165,12 +170,13 @@ public final class RdmaTrafficScenario implements Scenario {
             List<Event> serve = server.poll(SERVE);
             List<Event> writer = client.poll(WRITER);
             releaseHost = (perftest ? PerftestWorkload.releaseNs(serve)
-                    : Guest.find(serve, "release_start").map(Event::guestNs)).map(server::toHostNs).orElse(releaseHost);
-            boolean serverDone = pin != Outcome.OK || Guest.find(serve, "exit").isPresent() || !server.vm().isAlive();
-            boolean writerDone = pin != Outcome.OK || Guest.find(writer, "exit").isPresent() || Guest.find(writer, "summary").isPresent()
+                    : Guest.find(serve, GuestEvents.RELEASE_START).map(Event::guestNs)).map(server::toHostNs).orElse(releaseHost);
+            boolean serverDone = pin != Outcome.OK || Guest.find(serve, GuestEvents.EXIT).isPresent() || !server.vm().isAlive();
+            boolean writerDone = pin != Outcome.OK || Guest.find(writer, GuestEvents.EXIT).isPresent() || Guest.find(writer, GuestEvents.SUMMARY).isPresent()
                     || !client.vm().isAlive();
             boolean faultsDone = pending.isEmpty() && faults.stream().allMatch(f -> settled(f.poll(), specs.get(f)));
             boolean stuck = releaseHost != null && now - releaseHost > spec.grace().toNanos();
+            finished = serverDone && writerDone;
             if (serverDone && writerDone && faultsDone || stuck && serverDone && writerDone) {
                 break;
             }
@@ -209,7 +215,7 @@ public final class RdmaTrafficScenario implements Scenario {
                     t.returnedHostNs() == null || releaseHost == null ? null : t.returnedHostNs() >= releaseHost,
                     f.outcome().name(), t.detail()));
         }
-        return new ScenarioOutcome(obs, results, traffic, recovery);
+        return new ScenarioOutcome(new TrafficObservation(obs, results, traffic, finished), results, traffic, recovery);
     }
 
     /** A fault is settled once it returned and was healed, or has nothing to heal (kill-pin-holder, host-crash). */
@@ -243,7 +249,7 @@ public final class RdmaTrafficScenario implements Scenario {
             case HOT_UNPLUG:
                 return QmpFault.hotUnplug(g);
             case KILL_PIN_HOLDER:
-                return GuestCommandFault.killPinHolder(g, () -> Guest.find(g.poll(SERVE), "start")
+                return GuestCommandFault.killPinHolder(g, () -> Guest.find(g.poll(SERVE), GuestEvents.START)
                         .map(e -> ((Number) e.get("pid")).longValue())
                         .orElseThrow(() -> new InfraException("no pin holder running on " + g.name())));
             case LINK_DOWN: {
@@ -295,14 +301,14 @@ public final class RdmaTrafficScenario implements Scenario {
         }
         // A new pin and a short burst of traffic over it.
         startServer(server, SERVE + "-recovery", bdf, serverIface, RECOVERY_TRAFFIC.plus(Duration.ofSeconds(20)));
-        List<Event> ev = server.awaitAny(SERVE + "-recovery", List.of("registered", "reg_failed", "error"), START_TIMEOUT);
-        boolean registered = Guest.find(ev, "registered").isPresent();
+        List<Event> ev = server.awaitAny(SERVE + "-recovery", List.of(GuestEvents.REGISTERED, GuestEvents.REG_FAILED, GuestEvents.ERROR), START_TIMEOUT);
+        boolean registered = Guest.find(ev, GuestEvents.REGISTERED).isPresent();
         r.put("new_registration_ok", registered);
         if (registered) {
             startWriter(client, WRITER + "-recovery", clientIface, RECOVERY_TRAFFIC);
-            List<Event> w = client.awaitAny(WRITER + "-recovery", List.of("summary", "exit"),
+            List<Event> w = client.awaitAny(WRITER + "-recovery", List.of(GuestEvents.SUMMARY, GuestEvents.EXIT),
                     RECOVERY_TRAFFIC.plus(START_TIMEOUT));
-            Optional<Event> firstOk = w.stream().filter(e -> e.type().equals("wc") && "IBV_WC_SUCCESS".equals(e.get("status"))).findFirst();
+            Optional<Event> firstOk = w.stream().filter(e -> e.type().equals(GuestEvents.WC) && "IBV_WC_SUCCESS".equals(e.get("status"))).findFirst();
             r.put("traffic_resumed", firstOk.isPresent());
             r.put("traffic_resumed_after_heal_ms", firstOk.map(e -> (client.toHostNs(e.guestNs()) - healed) / 1e6).orElse(null));
             server.exec(List.of("sh", "-c", "busybox pkill -USR1 -f 'kfit-guest serve' || true"), Guest.COMMAND_TIMEOUT);
@@ -337,8 +343,8 @@ public final class RdmaTrafficScenario implements Scenario {
     /** perftest's client does not retry: wait for the server's banner, then for its port to listen. */
     private static void awaitListening(Guest server) {
         List<Event> ev = server.awaitEvents(SERVE, e -> PerftestWorkload.waitingForClient(e)
-                || Guest.find(e, "exit").isPresent(), START_TIMEOUT);
-        if (Guest.find(ev, "exit").isPresent()) {
+                || Guest.find(e, GuestEvents.EXIT).isPresent(), START_TIMEOUT);
+        if (Guest.find(ev, GuestEvents.EXIT).isPresent()) {
             return; // it failed to start: the registration check says so
         }
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();

@@ -1,4 +1,11 @@
-package dev.kfit.verdict;
+package dev.kfit.scenario.pinned;
+
+import dev.kfit.verdict.Observation;
+import dev.kfit.verdict.Outcome;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
 
 /**
  * What the pinned-unbind scenario saw, all times in the guest's CLOCK_MONOTONIC nanoseconds.
@@ -19,7 +26,21 @@ public record PinnedUnbindObservation(
         Long unbindEndNs,
         Boolean unbindOk,
         Integer unbindErrno,
-        Long waitedUntilNs) {
+        Long waitedUntilNs) implements Observation {
+
+    @Override
+    public Map<String, Object> toHistory() {
+        Map<String, Object> m = new HashMap<>();
+        m.put("pin", pin == null ? null : pin.name());
+        m.put("pin_errno", pinErrno);
+        m.put("registered_ns", registeredNs);
+        m.put("release_ns", releaseNs);
+        m.put("unbind_start_ns", unbindStartNs);
+        m.put("unbind_end_ns", unbindEndNs);
+        m.put("waited_until_ns", waitedUntilNs);
+        m.values().removeIf(Objects::isNull);
+        return m;
+    }
 
     public Double unbindMs() {
         return unbindStartNs != null && unbindEndNs != null ? (unbindEndNs - unbindStartNs) / 1e6 : null;

@@ -1,4 +1,10 @@
-package dev.kfit.spec;
+package dev.kfit.scenario.pinned;
+
+import dev.kfit.spec.GuestRole;
+import dev.kfit.spec.ScenarioSpec;
+import dev.kfit.spec.SpecMap;
+import dev.kfit.spec.SpecValues;
+import dev.kfit.spec.TopologySpec;
 
 import java.time.Duration;
 import java.util.List;
@@ -20,13 +26,13 @@ public record PinnedUnbind(String name, Duration hold, Duration unbindDelay, Dur
     public static final String TYPE = "pinned-unbind";
     /** The guest whose NVMe memory is pinned and whose device is unbound. */
     public static final String GUEST = "target";
-    static final String DEFAULT_TOPOLOGY = TopologySpec.SINGLE;
-    static final Duration DEFAULT_HOLD = Duration.ofSeconds(20);
-    static final Duration DEFAULT_UNBIND_DELAY = Duration.ofSeconds(3);
-    static final Duration DEFAULT_HUNG_TASK_TIMEOUT = Duration.ofSeconds(5);
-    static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
-    static final long DEFAULT_PIN_BYTES = 2 * SpecValues.MIB;
-    static final List<String> KEYS = List.of("hold", "unbind_delay", "hung_task_timeout", "grace", "pin_size",
+    public static final String DEFAULT_TOPOLOGY = TopologySpec.SINGLE;
+    public static final Duration DEFAULT_HOLD = Duration.ofSeconds(20);
+    public static final Duration DEFAULT_UNBIND_DELAY = Duration.ofSeconds(3);
+    public static final Duration DEFAULT_HUNG_TASK_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
+    public static final long DEFAULT_PIN_BYTES = 2 * SpecValues.MIB;
+    public static final List<String> KEYS = List.of("hold", "unbind_delay", "hung_task_timeout", "grace", "pin_size",
             "topology");
 
     public PinnedUnbind {
@@ -49,8 +55,14 @@ public record PinnedUnbind(String name, Duration hold, Duration unbindDelay, Dur
         return TYPE;
     }
 
+    /** The unbind ends with the hold on a healthy kernel. */
+    @Override
+    public Duration timeline() {
+        return unbindDelay.plus(hold);
+    }
+
     /** Reads and checks the parameters; {@code m}'s keys were already checked against {@link #KEYS}. */
-    static PinnedUnbind parse(String name, SpecMap m, List<TopologySpec> topologies) {
+    public static PinnedUnbind parse(String name, SpecMap m, List<TopologySpec> topologies) {
         Duration hold = m.duration("hold", DEFAULT_HOLD);
         Duration unbindDelay = m.duration("unbind_delay", DEFAULT_UNBIND_DELAY);
         Duration hungTaskTimeout = m.value("hung_task_timeout", DEFAULT_HUNG_TASK_TIMEOUT,

@@ -1,4 +1,13 @@
-package dev.kfit.spec;
+package dev.kfit.scenario.traffic;
+
+import dev.kfit.spec.FaultSpec;
+import dev.kfit.spec.GuestRole;
+import dev.kfit.spec.ScenarioSpec;
+import dev.kfit.spec.SpecMap;
+import dev.kfit.spec.SpecProblem;
+import dev.kfit.spec.SpecValues;
+import dev.kfit.spec.TopologySpec;
+import dev.kfit.spec.YamlNode;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,18 +34,18 @@ public record RdmaTraffic(String name, String topology, String workload, Duratio
                           List<FaultSpec> faults) implements ScenarioSpec {
     public static final String TYPE = "rdma-traffic";
     public static final List<String> WORKLOADS = List.of("kfit-writer", "ib_write_bw", "ib_read_bw");
-    static final String DEFAULT_TOPOLOGY = TopologySpec.PAIR;
-    static final String DEFAULT_WORKLOAD = "kfit-writer";
+    public static final String DEFAULT_TOPOLOGY = TopologySpec.PAIR;
+    public static final String DEFAULT_WORKLOAD = "kfit-writer";
     /** Every known workload has a runner (perftest's: dev.kfit.workload.PerftestWorkload). */
-    static final List<String> RUNNABLE_WORKLOADS = List.of("kfit-writer", "ib_write_bw", "ib_read_bw");
-    static final Duration DEFAULT_DURATION = Duration.ofSeconds(30);
-    static final long DEFAULT_SIZE = 64 * 1024;
-    static final long DEFAULT_PIN_BYTES = 2 * SpecValues.MIB;
-    static final String DEFAULT_SERVER = TopologySpec.TARGET;
-    static final String DEFAULT_CLIENT = TopologySpec.INITIATOR;
-    static final Duration DEFAULT_HUNG_TASK_TIMEOUT = Duration.ofSeconds(5);
-    static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
-    static final List<String> KEYS = List.of("topology", "workload", "duration", "size", "pin_size", "server",
+    public static final List<String> RUNNABLE_WORKLOADS = List.of("kfit-writer", "ib_write_bw", "ib_read_bw");
+    public static final Duration DEFAULT_DURATION = Duration.ofSeconds(30);
+    public static final long DEFAULT_SIZE = 64 * 1024;
+    public static final long DEFAULT_PIN_BYTES = 2 * SpecValues.MIB;
+    public static final String DEFAULT_SERVER = TopologySpec.TARGET;
+    public static final String DEFAULT_CLIENT = TopologySpec.INITIATOR;
+    public static final Duration DEFAULT_HUNG_TASK_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
+    public static final List<String> KEYS = List.of("topology", "workload", "duration", "size", "pin_size", "server",
             "client", "hung_task_timeout", "grace", "faults");
 
     public RdmaTraffic {
@@ -56,8 +65,18 @@ public record RdmaTraffic(String name, String topology, String workload, Duratio
         return TYPE;
     }
 
+    /** The traffic's duration and every fault's wait before its heal. */
+    @Override
+    public Duration timeline() {
+        Duration own = duration;
+        for (FaultSpec f : faults) {
+            own = own.plus(f.healAfter());
+        }
+        return own;
+    }
+
     /** Reads and checks the parameters; {@code m}'s keys were already checked against {@link #KEYS}. */
-    static RdmaTraffic parse(String name, SpecMap m, List<TopologySpec> topologies) {
+    public static RdmaTraffic parse(String name, SpecMap m, List<TopologySpec> topologies) {
         TopologySpec topology = TopologySpec.pick(m, DEFAULT_TOPOLOGY, topologies);
         String workload = m.value("workload", DEFAULT_WORKLOAD, t -> {
             if (!WORKLOADS.contains(t)) {
