@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
 @Command(name = "kfit", mixinStandardHelpOptions = true, version = "kfit 0.1",
         description = "kernel fault-injection testbed: build kernels, boot them in QEMU, inject faults, judge.",
         subcommands = {Main.Run.class, Main.Reproduce.class, Main.Nightly.class, Main.Report.class, Main.Compare.class, Main.MergeRuns.class,
-                Main.ShowShards.class})
+                Main.ShowShards.class, Main.Build.class})
 public final class Main {
     @Option(names = "--stacktrace", description = "print the stack trace of an error", scope = CommandLine.ScopeType.INHERIT)
     boolean stacktrace;
@@ -75,6 +75,9 @@ public final class Main {
         String shard;
         @Option(names = "--durations", paramLabel = "RUN", description = "with --shard: expect each cell to take as long as in this earlier run of the spec (mean per kernel and scenario)")
         Path durations;
+        @Option(names = "--prebuilt", paramLabel = "DIR", description = {"build nothing: take the guest image and kernels from DIR (made by kfit build SPEC --export DIR);",
+                "refused when DIR lacks a kernel the cells need or was built from other sources, patches or fragments"})
+        Path prebuilt;
     }
 
     /** The spec as a run sees it: {@code --repetitions} and then {@code --kernels} applied. */
@@ -114,12 +117,23 @@ public final class Main {
         if (o.jobs < 0) {
             throw new BadInputException("--jobs " + o.jobs + ": must be at least 1 (or absent for what the machine holds)");
         }
+        // A prebuilt directory that does not fit the cells is refused before the run directory is made.
+        dev.kfit.prebuilt.Prebuilt.Artefacts prebuilt = null;
+        if (o.prebuilt != null) {
+            java.util.List<dev.kfit.spec.CellSpec> plan = shard == null ? spec.cells() : shard.specs();
+            java.util.List<dev.kfit.spec.KernelSpec> needed = spec.kernels().stream()
+                    .filter(k -> plan.stream().anyMatch(c -> c.kernel().equals(k))).toList();
+            prebuilt = dev.kfit.prebuilt.Prebuilt.take(o.prebuilt, needed, root().resolve("guest-images"), Runner.builtinFragments(root()));
+        }
         Instant t0 = Instant.now();
         RunLayout layout = RunLayout.create(o.out);
         Results results;
         try (Progress progress = Progress.toStderr(); LocalHost host = new LocalHost()) {
             progress.log("run directory " + layout.dir());
             Runner runner = new Runner(host, Cache.fromEnvironment(), root(), progress, o.jobs);
+            if (prebuilt != null) {
+                runner = runner.withPrebuilt(prebuilt);
+            }
             if (shard == null) {
                 results = runner.run(spec, layout);
             } else {
@@ -309,6 +323,42 @@ public final class Main {
             Sharding.checkCount("N", count);
             Spec s = selected(spec, repetitions, kernels);
             System.out.print(Sharding.render(Sharding.split(s.cells(), count, durations(s, durations))));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "build", description = {"Build (or find in the cache) the guest image and the spec's kernels on this machine, without running cells.",
+            "With --export DIR, write them and DIR/prebuilt.json for kfit run SPEC --prebuilt DIR on machines that build nothing."})
+    static final class Build implements Callable<Integer> {
+        @Parameters(paramLabel = "SPEC", description = "spec YAML file")
+        Path spec;
+        @Option(names = "--kernels", paramLabel = "LABEL", split = ",", description = "only these kernels of the spec (comma-separated labels)")
+        java.util.List<String> kernels;
+        @Option(names = "--export", paramLabel = "DIR", description = "write the artefacts and prebuilt.json here (an earlier export there is replaced)")
+        Path export;
+
+        @Override
+        public Integer call() {
+            Spec s = selected(spec, null, kernels);
+            Path root = root();
+            try (Progress progress = Progress.toStderr(); LocalHost host = new LocalHost()) {
+                Cache cache = Cache.fromEnvironment();
+                dev.kfit.image.GuestImage image = new dev.kfit.image.ImageBuilder(host, cache, root.resolve("guest-images"), progress::log).build();
+                dev.kfit.kernel.KernelBuilder kb = new dev.kfit.kernel.KernelBuilder(host, cache, Runner.builtinFragments(root), progress::log);
+                java.util.List<dev.kfit.prebuilt.Prebuilt.Built> built = new java.util.ArrayList<>();
+                for (dev.kfit.spec.KernelSpec k : s.kernels()) {
+                    progress.phase("kernel " + k.label(), "building");
+                    dev.kfit.kernel.KernelBuild b = kb.build(k);
+                    progress.end("kernel " + k.label());
+                    built.add(new dev.kfit.prebuilt.Prebuilt.Built(k, b));
+                    System.out.printf("kernel %s: %s, key %s%s%n", k.label(), b.kernelVersion(), b.cacheKey(), b.cached() ? " (cached)" : "");
+                }
+                System.out.printf("guest image: key %s%s%n", image.cacheKey(), image.cached() ? " (cached)" : "");
+                if (export != null) {
+                    dev.kfit.prebuilt.Prebuilt.export(export, s.file(), image, built, Runner.builtinFragments(root));
+                    System.out.printf("exported: %s%n", export.toAbsolutePath().normalize().resolve(dev.kfit.prebuilt.Prebuilt.MANIFEST));
+                }
+            }
             return ExitCodes.OK;
         }
     }
