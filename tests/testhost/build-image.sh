@@ -17,9 +17,10 @@ set -euo pipefail
 SUITE=bookworm
 MIRROR=${KFIT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # openjdk-17-jre-headless and ansible-core: a fan-out worker runs kfit itself, and its launcher
-# applies ansible/worker.yml to it (KFIT_PROVISION=worker, role kfit_worker).
+# applies ansible/worker.yml to it (KFIT_PROVISION=worker, role kfit_worker). python3-cffi-backend is
+# named because debootstrap does not resolve the virtual packages python3-cryptography depends on.
 PACKAGES=(openssh-server python3 qemu-system-x86 qemu-utils iproute2 procps gzip coreutils
-          util-linux ca-certificates openjdk-17-jre-headless ansible-core)
+          util-linux ca-certificates openjdk-17-jre-headless ansible-core python3-cffi-backend)
 DEBOOTSTRAP_TIMEOUT=${KFIT_TESTHOST_DEBOOTSTRAP_TIMEOUT:-900}
 IMPORT_TIMEOUT=300
 
