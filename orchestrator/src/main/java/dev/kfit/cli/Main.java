@@ -4,6 +4,11 @@ import dev.kfit.cache.Cache;
 import dev.kfit.compare.Comparison;
 import dev.kfit.error.BadInputException;
 import dev.kfit.host.LocalHost;
+import dev.kfit.image.GuestImage;
+import dev.kfit.image.ImageBuilder;
+import dev.kfit.kernel.KernelBuild;
+import dev.kfit.kernel.KernelBuilder;
+import dev.kfit.prebuilt.Prebuilt;
 import dev.kfit.report.Results;
 import dev.kfit.report.Table;
 import dev.kfit.run.CellDurations;
@@ -11,6 +16,8 @@ import dev.kfit.run.Progress;
 import dev.kfit.run.RunLayout;
 import dev.kfit.run.Runner;
 import dev.kfit.run.Sharding;
+import dev.kfit.spec.CellSpec;
+import dev.kfit.spec.KernelSpec;
 import dev.kfit.spec.Spec;
 import dev.kfit.spec.SpecLoader;
 import dev.kfit.verdict.Verdict;
@@ -118,12 +125,12 @@ public final class Main {
             throw new BadInputException("--jobs " + o.jobs + ": must be at least 1 (or absent for what the machine holds)");
         }
         // A prebuilt directory that does not fit the cells is refused before the run directory is made.
-        dev.kfit.prebuilt.Prebuilt.Artefacts prebuilt = null;
+        Prebuilt.Artefacts prebuilt = null;
         if (o.prebuilt != null) {
-            java.util.List<dev.kfit.spec.CellSpec> plan = shard == null ? spec.cells() : shard.specs();
-            java.util.List<dev.kfit.spec.KernelSpec> needed = spec.kernels().stream()
+            java.util.List<CellSpec> plan = shard == null ? spec.cells() : shard.specs();
+            java.util.List<KernelSpec> needed = spec.kernels().stream()
                     .filter(k -> plan.stream().anyMatch(c -> c.kernel().equals(k))).toList();
-            prebuilt = dev.kfit.prebuilt.Prebuilt.take(o.prebuilt, needed, root().resolve("guest-images"), Runner.builtinFragments(root()));
+            prebuilt = Prebuilt.take(o.prebuilt, needed, root().resolve("guest-images"), Runner.builtinFragments(root()));
         }
         Instant t0 = Instant.now();
         RunLayout layout = RunLayout.create(o.out);
@@ -340,23 +347,26 @@ public final class Main {
         @Override
         public Integer call() {
             Spec s = selected(spec, null, kernels);
+            if (export != null) {
+                Prebuilt.checkReplaceable(export);   // now, not after an hour of kernel builds
+            }
             Path root = root();
             try (Progress progress = Progress.toStderr(); LocalHost host = new LocalHost()) {
                 Cache cache = Cache.fromEnvironment();
-                dev.kfit.image.GuestImage image = new dev.kfit.image.ImageBuilder(host, cache, root.resolve("guest-images"), progress::log).build();
-                dev.kfit.kernel.KernelBuilder kb = new dev.kfit.kernel.KernelBuilder(host, cache, Runner.builtinFragments(root), progress::log);
-                java.util.List<dev.kfit.prebuilt.Prebuilt.Built> built = new java.util.ArrayList<>();
-                for (dev.kfit.spec.KernelSpec k : s.kernels()) {
+                GuestImage image = new ImageBuilder(host, cache, root.resolve("guest-images"), progress::log).build();
+                KernelBuilder kb = new KernelBuilder(host, cache, Runner.builtinFragments(root), progress::log);
+                java.util.List<Prebuilt.Built> built = new java.util.ArrayList<>();
+                for (KernelSpec k : s.kernels()) {
                     progress.phase("kernel " + k.label(), "building");
-                    dev.kfit.kernel.KernelBuild b = kb.build(k);
+                    KernelBuild b = kb.build(k);
                     progress.end("kernel " + k.label());
-                    built.add(new dev.kfit.prebuilt.Prebuilt.Built(k, b));
+                    built.add(new Prebuilt.Built(k, b));
                     System.out.printf("kernel %s: %s, key %s%s%n", k.label(), b.kernelVersion(), b.cacheKey(), b.cached() ? " (cached)" : "");
                 }
                 System.out.printf("guest image: key %s%s%n", image.cacheKey(), image.cached() ? " (cached)" : "");
                 if (export != null) {
-                    dev.kfit.prebuilt.Prebuilt.export(export, s.file(), image, built, Runner.builtinFragments(root));
-                    System.out.printf("exported: %s%n", export.toAbsolutePath().normalize().resolve(dev.kfit.prebuilt.Prebuilt.MANIFEST));
+                    Prebuilt.export(export, s.file(), image, built, Runner.builtinFragments(root));
+                    System.out.printf("exported: %s%n", export.toAbsolutePath().normalize().resolve(Prebuilt.MANIFEST));
                 }
             }
             return ExitCodes.OK;

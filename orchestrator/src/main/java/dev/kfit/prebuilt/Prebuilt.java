@@ -145,7 +145,9 @@ public final class Prebuilt {
         }
     }
 
-    private static void checkReplaceable(Path dir) {
+    /** Refuses (exit 2) an export into a directory that holds something other than an earlier export. */
+    public static void checkReplaceable(Path dir) {
+        dir = dir.toAbsolutePath().normalize();
         if (!Files.exists(dir) || Files.isRegularFile(dir.resolve(MANIFEST))) {
             return;
         }

@@ -9,6 +9,7 @@ import dev.kfit.image.GuestImage;
 import dev.kfit.image.ImageBuilder;
 import dev.kfit.kernel.KernelBuild;
 import dev.kfit.kernel.KernelBuilder;
+import dev.kfit.prebuilt.Prebuilt;
 import dev.kfit.report.CellResult;
 import dev.kfit.report.Results;
 import dev.kfit.scenario.PinnedUnbindScenario;
@@ -58,7 +59,7 @@ public final class Runner {
     private final Progress progress;
     private final int jobs;
     /** With {@code kfit run --prebuilt}: the image and kernels to use instead of building them; else null. */
-    private final dev.kfit.prebuilt.Prebuilt.Artefacts prebuilt;
+    private final Prebuilt.Artefacts prebuilt;
 
     /**
      * @param root the kfit checkout (guest-images/ lives there)
@@ -77,7 +78,7 @@ public final class Runner {
     }
 
     private Runner(Host host, List<Host> runHosts, Cache cache, Path root, Progress progress, int jobs,
-                   dev.kfit.prebuilt.Prebuilt.Artefacts prebuilt) {
+                   Prebuilt.Artefacts prebuilt) {
         this.prebuilt = prebuilt;
         this.host = host;
         this.runHosts = List.copyOf(runHosts);
@@ -89,10 +90,10 @@ public final class Runner {
 
     /**
      * This runner, taking the guest image and the kernels from {@code artefacts} (checked against the spec
-     * by {@link dev.kfit.prebuilt.Prebuilt#take}) instead of building them: no compiler, kernel source or
+     * by {@link Prebuilt#take}) instead of building them: no compiler, kernel source or
      * debootstrap is needed. Results record the kernels as cached, with the keys of the machine that built them.
      */
-    public Runner withPrebuilt(dev.kfit.prebuilt.Prebuilt.Artefacts artefacts) {
+    public Runner withPrebuilt(Prebuilt.Artefacts artefacts) {
         return new Runner(host, runHosts, cache, root, progress, jobs, artefacts);
     }
 
