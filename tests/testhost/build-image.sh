@@ -10,14 +10,17 @@
 # ${KFIT_CACHE:-$HOME/.cache/kfit}/testhost/KEY.tar: after the Docker store was wiped the image is
 # re-imported from it without running debootstrap again. Needs root (debootstrap).
 #
-# The packages are what the Ansible role kfit_runner checks for (ansible/roles/kfit_runner), so
-# provisioning a test host finds everything installed and needs no network: keep the two in step.
+# The packages are what the Ansible roles kfit_runner and kfit_worker check for (ansible/roles/), so
+# provisioning a test host finds everything installed and needs no network: keep them in step.
 set -euo pipefail
 
 SUITE=bookworm
 MIRROR=${KFIT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# openjdk-17-jre-headless and ansible-core: a fan-out worker runs kfit itself, and its launcher
+# applies ansible/worker.yml to it (KFIT_PROVISION=worker, role kfit_worker). python3-cffi-backend is
+# named because debootstrap does not resolve the virtual packages python3-cryptography depends on.
 PACKAGES=(openssh-server python3 qemu-system-x86 qemu-utils iproute2 procps gzip coreutils
-          util-linux ca-certificates)
+          util-linux ca-certificates openjdk-17-jre-headless ansible-core python3-cffi-backend)
 DEBOOTSTRAP_TIMEOUT=${KFIT_TESTHOST_DEBOOTSTRAP_TIMEOUT:-900}
 IMPORT_TIMEOUT=300
 

@@ -9,6 +9,11 @@ import dev.kfit.host.Inventory;
 import dev.kfit.host.LocalHost;
 import dev.kfit.host.SshHost;
 import java.util.List;
+import dev.kfit.image.GuestImage;
+import dev.kfit.image.ImageBuilder;
+import dev.kfit.kernel.KernelBuild;
+import dev.kfit.kernel.KernelBuilder;
+import dev.kfit.prebuilt.Prebuilt;
 import dev.kfit.report.Results;
 import dev.kfit.report.Table;
 import dev.kfit.run.CellDurations;
@@ -16,6 +21,8 @@ import dev.kfit.run.Progress;
 import dev.kfit.run.RunLayout;
 import dev.kfit.run.Runner;
 import dev.kfit.run.Sharding;
+import dev.kfit.spec.CellSpec;
+import dev.kfit.spec.KernelSpec;
 import dev.kfit.spec.Spec;
 import dev.kfit.spec.SpecLoader;
 import dev.kfit.verdict.Verdict;
@@ -33,7 +40,7 @@ import java.util.concurrent.Callable;
 @Command(name = "kfit", mixinStandardHelpOptions = true, version = "kfit 0.1",
         description = "kernel fault-injection testbed: build kernels, boot them in QEMU, inject faults, judge.",
         subcommands = {Main.Run.class, Main.Reproduce.class, Main.Nightly.class, Main.Report.class, Main.Compare.class, Main.MergeRuns.class,
-                Main.ShowShards.class})
+                Main.ShowShards.class, Main.Build.class})
 public final class Main {
     @Option(names = "--stacktrace", description = "print the stack trace of an error", scope = CommandLine.ScopeType.INHERIT)
     boolean stacktrace;
@@ -83,6 +90,9 @@ public final class Main {
         Path hosts;
         @Option(names = "--durations", paramLabel = "RUN", description = "with --shard: expect each cell to take as long as in this earlier run of the spec (mean per kernel and scenario)")
         Path durations;
+        @Option(names = "--prebuilt", paramLabel = "DIR", description = {"build nothing: take the guest image and kernels from DIR (made by kfit build SPEC --export DIR);",
+                "refused when DIR lacks a kernel the cells need or was built from other sources, patches or fragments"})
+        Path prebuilt;
     }
 
     /** The spec as a run sees it: {@code --repetitions} and then {@code --kernels} applied. */
@@ -143,6 +153,14 @@ public final class Main {
         if (o.jobs < 0) {
             throw new BadInputException("--jobs " + o.jobs + ": must be at least 1 (or absent for what the machine holds)");
         }
+        // A prebuilt directory that does not fit the cells is refused before the run directory is made.
+        Prebuilt.Artefacts prebuilt = null;
+        if (o.prebuilt != null) {
+            java.util.List<CellSpec> plan = shard == null ? spec.cells() : shard.specs();
+            java.util.List<KernelSpec> needed = spec.kernels().stream()
+                    .filter(k -> plan.stream().anyMatch(c -> c.kernel().equals(k))).toList();
+            prebuilt = Prebuilt.take(o.prebuilt, needed, root().resolve("guest-images"), Runner.builtinFragments(root()));
+        }
         Instant t0 = Instant.now();
         List<HostEntry> entries = o.hosts == null ? null : Inventory.read(o.hosts);
         Results results;
@@ -153,6 +171,9 @@ public final class Main {
             layout = RunLayout.create(o.out);
             progress.log("run directory " + layout.dir());
             Runner runner = new Runner(host, runHosts, Cache.fromEnvironment(), root(), progress, o.jobs);
+            if (prebuilt != null) {
+                runner = runner.withPrebuilt(prebuilt);
+            }
             if (shard == null) {
                 results = runner.run(spec, layout);
             } else {
@@ -345,6 +366,45 @@ public final class Main {
             Sharding.checkCount("N", count);
             Spec s = selected(spec, repetitions, kernels);
             System.out.print(Sharding.render(Sharding.split(s.cells(), count, durations(s, durations))));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "build", description = {"Build (or find in the cache) the guest image and the spec's kernels on this machine, without running cells.",
+            "With --export DIR, write them and DIR/prebuilt.json for kfit run SPEC --prebuilt DIR on machines that build nothing."})
+    static final class Build implements Callable<Integer> {
+        @Parameters(paramLabel = "SPEC", description = "spec YAML file")
+        Path spec;
+        @Option(names = "--kernels", paramLabel = "LABEL", split = ",", description = "only these kernels of the spec (comma-separated labels)")
+        java.util.List<String> kernels;
+        @Option(names = "--export", paramLabel = "DIR", description = "write the artefacts and prebuilt.json here (an earlier export there is replaced)")
+        Path export;
+
+        @Override
+        public Integer call() {
+            Spec s = selected(spec, null, kernels);
+            if (export != null) {
+                Prebuilt.checkReplaceable(export);   // now, not after an hour of kernel builds
+            }
+            Path root = root();
+            try (Progress progress = Progress.toStderr(); LocalHost host = new LocalHost()) {
+                Cache cache = Cache.fromEnvironment();
+                GuestImage image = new ImageBuilder(host, cache, root.resolve("guest-images"), progress::log).build();
+                KernelBuilder kb = new KernelBuilder(host, cache, Runner.builtinFragments(root), progress::log);
+                java.util.List<Prebuilt.Built> built = new java.util.ArrayList<>();
+                for (KernelSpec k : s.kernels()) {
+                    progress.phase("kernel " + k.label(), "building");
+                    KernelBuild b = kb.build(k);
+                    progress.end("kernel " + k.label());
+                    built.add(new Prebuilt.Built(k, b));
+                    System.out.printf("kernel %s: %s, key %s%s%n", k.label(), b.kernelVersion(), b.cacheKey(), b.cached() ? " (cached)" : "");
+                }
+                System.out.printf("guest image: key %s%s%n", image.cacheKey(), image.cached() ? " (cached)" : "");
+                if (export != null) {
+                    Prebuilt.export(export, s.file(), image, built, Runner.builtinFragments(root));
+                    System.out.printf("exported: %s%n", export.toAbsolutePath().normalize().resolve(Prebuilt.MANIFEST));
+                }
+            }
             return ExitCodes.OK;
         }
     }

@@ -33,12 +33,20 @@ public final class ImageBuilder {
         this.progress = progress;
     }
 
-    public GuestImage build() {
+    /**
+     * The cache key of the image this checkout's recipe makes (suite, recipe and guest tools): cheap,
+     * builds nothing, so a machine without debootstrap can tell whether a prebuilt image is this one.
+     */
+    public static String key(Path guestImages) {
         Cache.Key key = new Cache.Key().add("suite", System.getenv().getOrDefault("KFIT_DEBIAN_SUITE", "bookworm"));
-        for (Path f : recipeFiles()) {
+        for (Path f : recipeFiles(guestImages)) {
             key.addFile(guestImages.relativize(f).toString(), f);
         }
-        String k = key.hex();
+        return key.hex();
+    }
+
+    public GuestImage build() {
+        String k = key(guestImages);
         Path entry = cache.dir(AREA).resolve(k);
         if (complete(entry)) {
             progress.accept("guest image: cached (key " + k + ")");
@@ -72,7 +80,7 @@ public final class ImageBuilder {
         }
     }
 
-    private List<Path> recipeFiles() {
+    private static List<Path> recipeFiles(Path guestImages) {
         try (Stream<Path> a = Files.walk(guestImages.resolve("rootfs")); Stream<Path> b = Files.walk(guestImages.resolve("tools"))) {
             return Stream.concat(a, b).filter(Files::isRegularFile).sorted().toList();
         } catch (IOException e) {

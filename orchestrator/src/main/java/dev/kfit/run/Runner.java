@@ -9,6 +9,7 @@ import dev.kfit.image.GuestImage;
 import dev.kfit.image.ImageBuilder;
 import dev.kfit.kernel.KernelBuild;
 import dev.kfit.kernel.KernelBuilder;
+import dev.kfit.prebuilt.Prebuilt;
 import dev.kfit.report.CellResult;
 import dev.kfit.report.Results;
 import dev.kfit.scenario.Scenario;
@@ -55,6 +56,8 @@ public final class Runner {
     private final Path root;
     private final Progress progress;
     private final int jobs;
+    /** With {@code kfit run --prebuilt}: the image and kernels to use instead of building them; else null. */
+    private final Prebuilt.Artefacts prebuilt;
 
     /**
      * @param root the kfit checkout (guest-images/ lives there)
@@ -69,12 +72,32 @@ public final class Runner {
      * @param runHosts where cells run (this machine alone without --hosts); artefacts are shipped to them by key
      */
     public Runner(Host host, List<Host> runHosts, Cache cache, Path root, Progress progress, int jobs) {
+        this(host, runHosts, cache, root, progress, jobs, null);
+    }
+
+    private Runner(Host host, List<Host> runHosts, Cache cache, Path root, Progress progress, int jobs,
+                   Prebuilt.Artefacts prebuilt) {
+        this.prebuilt = prebuilt;
         this.host = host;
         this.runHosts = List.copyOf(runHosts);
         this.cache = cache;
         this.root = root;
         this.progress = progress;
         this.jobs = jobs;
+    }
+
+    /**
+     * This runner, taking the guest image and the kernels from {@code artefacts} (checked against the spec
+     * by {@link Prebuilt#take}) instead of building them: no compiler, kernel source or
+     * debootstrap is needed. Results record the kernels as cached, with the keys of the machine that built them.
+     */
+    public Runner withPrebuilt(Prebuilt.Artefacts artefacts) {
+        return new Runner(host, runHosts, cache, root, progress, jobs, artefacts);
+    }
+
+    /** kfit's own kernel config fragment, merged into every kernel before the spec's. */
+    public static List<Path> builtinFragments(Path root) {
+        return List.of(root.resolve("guest-images/kernel/kfit.config"));
     }
 
     /** Every cell of the spec. */
@@ -119,16 +142,29 @@ public final class Runner {
         for (CellSpec c : plan) {
             scheduler.check(spec.topologyOf(c.scenario()), spec.guest(), spec.file().toString());
         }
-        GuestImage image = new ImageBuilder(host, cache, root.resolve("guest-images"), progress::log).build();
-        KernelBuilder kb = new KernelBuilder(host, cache, List.of(root.resolve("guest-images/kernel/kfit.config")), progress::log);
+        GuestImage image;
+        java.util.function.Function<KernelSpec, KernelBuild> kernelOf;
+        if (prebuilt == null) {
+            image = new ImageBuilder(host, cache, root.resolve("guest-images"), progress::log).build();
+            KernelBuilder kb = new KernelBuilder(host, cache, builtinFragments(root), progress::log);
+            kernelOf = kb::build;
+        } else {
+            image = prebuilt.image();
+            progress.log("guest image: prebuilt in " + prebuilt.dir() + " (key " + image.cacheKey() + ")");
+            kernelOf = k -> {
+                KernelBuild b = prebuilt.kernel(k.label());
+                progress.log("kernel " + k.label() + ": prebuilt (" + b.kernelVersion() + ", key " + b.cacheKey() + ")");
+                return b;
+            };
+        }
         Map<String, KernelBuild> kernels = new LinkedHashMap<>();
         // Kernels build before any cell boots: a build beside a TCG guest would stretch its latencies.
         for (KernelSpec k : spec.kernels()) {
             if (plan.stream().noneMatch(c -> c.kernel().equals(k))) {
                 continue; // listed, but no cell runs on it
             }
-            progress.phase("kernel " + k.label(), "building");
-            KernelBuild b = kb.build(k);
+            progress.phase("kernel " + k.label(), prebuilt == null ? "building" : "prebuilt");
+            KernelBuild b = kernelOf.apply(k);
             progress.end("kernel " + k.label());
             kernels.put(k.label(), b);
             copy(b.buildLog(), layout.builds().resolve(k.label() + ".log"));

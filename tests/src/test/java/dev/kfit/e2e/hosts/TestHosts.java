@@ -127,18 +127,37 @@ public final class TestHosts implements AutoCloseable {
         Files.writeString(knownHosts(), sb.toString());
     }
 
-    private void writeInventory() throws IOException {
+    /** How Ansible reaches {@code h}: its address, root, the test's key, host key checked against the test's known_hosts. */
+    private String connection(KfitTestHost h) {
         String sshArgs = "-o UserKnownHostsFile=" + knownHosts() + " -o GlobalKnownHostsFile=/dev/null"
                 + " -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes";
+        return " ansible_host=" + h.address()
+                + " ansible_port=22"
+                + " ansible_user=root"
+                + " ansible_ssh_private_key_file=" + privateKey()
+                + " ansible_ssh_common_args='" + sshArgs + "'"
+                + " ansible_python_interpreter=/usr/bin/python3";
+    }
+
+    /**
+     * Writes {@code file}: an inventory with every host in group {@code kfit_workers}, in order, for
+     * ansible/fanout.yml (the same connection settings as {@link #inventory()}), each host's line ending
+     * in {@code hostVars} (e.g. "kfit_timeout=1500"); returns the file.
+     */
+    public Path writeWorkerInventory(Path file, String hostVars) throws IOException {
+        StringBuilder sb = new StringBuilder("# kfit fan-out workers (dev.kfit.e2e.hosts.TestHosts, run " + runId + ")\n[kfit_workers]\n");
+        for (KfitTestHost h : hosts) {
+            sb.append(h.name()).append(connection(h)).append(hostVars.isBlank() ? "" : " " + hostVars).append('\n');
+        }
+        Files.writeString(file, sb.toString());
+        return file;
+    }
+
+    private void writeInventory() throws IOException {
         StringBuilder sb = new StringBuilder("# kfit test hosts (dev.kfit.e2e.hosts.TestHosts, run " + runId + ")\n[kfit_hosts]\n");
         for (KfitTestHost h : hosts) {
             sb.append(h.name())
-                    .append(" ansible_host=").append(h.address())
-                    .append(" ansible_port=22")
-                    .append(" ansible_user=root")
-                    .append(" ansible_ssh_private_key_file=").append(privateKey())
-                    .append(" ansible_ssh_common_args='").append(sshArgs).append('\'')
-                    .append(" ansible_python_interpreter=/usr/bin/python3")
+                    .append(connection(h))
                     .append(" kfit_known_hosts=").append(knownHosts())
                     .append(" kfit_link_address=").append(h.address())
                     .append(" kfit_cores=1")   // the hosts share this machine's cores
