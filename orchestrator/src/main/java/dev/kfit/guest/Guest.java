@@ -86,8 +86,21 @@ public final class Guest implements AutoCloseable {
     public List<Event> poll(String process) {
         List<Event> seen = streams.computeIfAbsent(process, p -> new ArrayList<>());
         long offset = offsets.getOrDefault(process, 0L);
+        // A guest that died (host-crash, a crashed kernel) has said all it will: what is known stands.
+        if (!vm.isAlive()) {
+            return List.copyOf(seen);
+        }
         // Only what was appended since the last poll: a long traffic run writes thousands of events.
-        ExecResult r = ssh.exec(List.of("tail", "-c", "+" + (offset + 1), eventFile(process)), Duration.ofSeconds(10));
+        ExecResult r;
+        try {
+            r = ssh.exec(List.of("tail", "-c", "+" + (offset + 1), eventFile(process)), Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            // Its SSH may notice before kfit hears QEMU exit: give that a moment.
+            if (vm.awaitExit(Duration.ofSeconds(3))) {
+                return List.copyOf(seen); // it died while we asked
+            }
+            throw e;
+        }
         if (!r.ok()) {
             return List.copyOf(seen);
         }

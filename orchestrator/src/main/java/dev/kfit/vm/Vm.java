@@ -106,6 +106,11 @@ public final class Vm implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** Waits at most {@code timeout} for QEMU to have exited; true if it has. */
+    public boolean awaitExit(Duration timeout) {
+        return process.waitFor(timeout);
+    }
+
     /** Size of the console so far: scenarios remember it to parse only what they caused. */
     public long consoleOffset() {
         try {
