@@ -13,10 +13,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -75,11 +73,34 @@ class DistributedIT {
 
     @Test
     @Order(1)
-    void theNightlyOnTwoHostsRunsEveryCellOnceWithTheVerdictsOfOneHost() throws Exception {
+    void theNightlyOnTwoHostsKilledWithSigkillLeavesNoGuestAndTheRerunFinishesWithTheVerdictsOfOneHost() throws Exception {
         Path run = Kfit.runDir("distributed-nightly");
-        Kfit.Result r = Kfit.run(Duration.ofMinutes(60), "run", "examples/nightly.yaml", "--repetitions", "1",
-                "--kernels", "6.12,6.12-series", "--hosts", hosts.inventory().toString(), "--out", run.toString());
+        String[] args = {"run", "examples/nightly.yaml", "--repetitions", "1", "--kernels", "6.12,6.12-series",
+                "--hosts", hosts.inventory().toString(), "--out", run.toString()};
+        Path log = run.resolveSibling("distributed-nightly-killed.log");
+        Process p = Kfit.start(log, args);
+        // Killed once a cell has finished and guests run on the hosts: mid-cell, results on disk.
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(60); // a fresh machine builds two kernels first
+        while (!(Files.readString(log).matches("(?s).*\\(1/4 cells.*") && qemuCount() > 0)) {
+            assertThat(p.isAlive()).as("kfit still runs\n" + Files.readString(log)).isTrue();
+            assertThat(System.nanoTime()).as("a cell finished within the time\n" + Files.readString(log)).isLessThan(deadline);
+            Thread.sleep(500);
+        }
+        p.destroyForcibly(); // SIGKILL: no shutdown hook; the hosts must notice on their own
+        long killed = System.nanoTime();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        while (qemuCount() > 0) {
+            assertThat(Duration.ofNanos(System.nanoTime() - killed)).as("QEMU gone from the hosts").isLessThan(REMOTE_CLEANUP);
+            Thread.sleep(100);
+        }
+        System.err.printf("  | no QEMU on either host %d ms after SIGKILL of kfit%n",
+                Duration.ofNanos(System.nanoTime() - killed).toMillis());
+        int keptCells = Kfit.results(run).get("cells").size();
+        assertThat(keptCells).as("finished cells on disk at the kill").isBetween(1, 3);
+
+        Kfit.Result r = Kfit.run(Duration.ofMinutes(30), args);
         assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.stderr()).contains(keptCells + " of 4 cells finished in an earlier run of this directory, kept");
         JsonNode results = Kfit.results(run);
         Map<String, String> verdicts = new LinkedHashMap<>();
         Set<String> used = new LinkedHashSet<>();
@@ -97,13 +118,16 @@ class DistributedIT {
         assertThat(used).as("both hosts ran cells").containsExactlyInAnyOrder("host1", "host2");
         assertThat(results.get("run").get("host").asText()).isEqualTo("host1, host2");
 
-        // Built once, here: the hosts have no compiler, and hold each kernel under its cache key.
+        // Built once, here: the hosts have no compiler, and hold the kernel of each cell they ran under its cache key.
+        Map<String, String> keys = new LinkedHashMap<>();
+        results.get("run").get("kernels").forEach(k -> keys.put(k.get("label").asText(), k.get("cache_key").asText()));
         for (KfitTestHost h : hosts.hosts()) {
             assertThat(h.exec("sh", "-c", "command -v gcc || command -v make").exit()).as(h.name() + " has no tool chain").isNotZero();
             String staged = h.execOk("sh", "-c", "ls /root/.cache/kfit/staged");
-            for (JsonNode k : results.get("run").get("kernels")) {
-                if (used.contains(h.name())) {
-                    assertThat(staged).as(h.name() + " holds kernel " + k.get("label").asText()).contains(k.get("cache_key").asText());
+            for (JsonNode c : results.get("cells")) {
+                if (c.get("hosts").toString().contains("\"" + h.name() + "\"")) {
+                    assertThat(staged).as(h.name() + " holds kernel " + c.get("kernel").asText())
+                            .contains(keys.get(c.get("kernel").asText()));
                 }
             }
         }
@@ -144,59 +168,6 @@ class DistributedIT {
         assertThat(fault(crash, "host-crash").get("outcome").asText()).isEqualTo("OK");
         assertThat(crash.get("verdict").asText()).as(crash.toString()).isNotEqualTo("INFRA_ERROR");
         assertNoQemuLeft();
-    }
-
-    @Test
-    @Order(3)
-    void killingTheControllerWithSigkillLeavesNoGuestOnAnyHostAndTheRerunFinishes() throws Exception {
-        Path run = Kfit.runDir("distributed-killed");
-        Path spec = onlyScenario("partition-during-unbind", run.resolveSibling("distributed-killed.yaml"));
-        Path log = run.resolveSibling("distributed-killed.log");
-        Process p = Kfit.start(log, "run", spec.toString(), "--hosts", hosts.inventory().toString(), "--out", run.toString());
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-        while (!Files.readString(log).contains("running partition-during-unbind")) {
-            assertThat(p.isAlive()).as("kfit still runs\n" + Files.readString(log)).isTrue();
-            assertThat(System.nanoTime()).as("the cell started within 10 min\n" + Files.readString(log)).isLessThan(deadline);
-            Thread.sleep(200);
-        }
-        assertThat(qemuCount()).as("guests run on the hosts").isEqualTo(2);
-        p.destroyForcibly(); // SIGKILL: no shutdown hook; the hosts must notice on their own
-        long killed = System.nanoTime();
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        while (qemuCount() > 0) {
-            assertThat(Duration.ofNanos(System.nanoTime() - killed)).as("QEMU gone from the hosts").isLessThan(REMOTE_CLEANUP);
-            Thread.sleep(100);
-        }
-        System.err.printf("  | no QEMU on either host %d ms after SIGKILL of kfit%n",
-                Duration.ofNanos(System.nanoTime() - killed).toMillis());
-
-        Kfit.Result r = Kfit.run(Duration.ofMinutes(20), "run", spec.toString(), "--hosts", hosts.inventory().toString(),
-                "--out", run.toString());
-        assertThat(r.exit()).as(r.toString()).isIn(0, 1);
-        assertThat(cell(Kfit.results(run), "partition-during-unbind").get("verdict").asText()).isEqualTo("BLOCKED_UNTIL_RELEASE");
-        assertNoQemuLeft();
-    }
-
-    /** The distributed example with one scenario, patches by absolute path so it can live anywhere. */
-    private static Path onlyScenario(String name, Path to) throws Exception {
-        String text = Files.readString(Kfit.ROOT.resolve("examples/distributed.yaml"))
-                .replace("../guest-images/", Kfit.ROOT.resolve("guest-images") + "/");
-        int start = text.indexOf("scenarios:");
-        List<String> kept = new ArrayList<>();
-        boolean keep = false;
-        for (String line : text.substring(start).lines().toList()) {
-            if (line.startsWith("  - name: ")) {
-                keep = line.equals("  - name: " + name);
-            } else if (!line.startsWith(" ") && !line.startsWith("scenarios:")) {
-                keep = true; // top-level keys after the scenarios
-            }
-            if (keep || line.startsWith("scenarios:")) {
-                kept.add(line);
-            }
-        }
-        Files.createDirectories(to.getParent());
-        Files.writeString(to, text.substring(0, start) + String.join("\n", kept) + "\n");
-        return to;
     }
 
     private static JsonNode cell(JsonNode results, String scenario) {
