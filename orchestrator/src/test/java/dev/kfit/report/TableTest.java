@@ -28,6 +28,18 @@ class TableTest {
     }
 
     @Test
+    void aHostsColumnOnlyWhenGuestsRanOffThisMachine() {
+        assertThat(lines.get(0)).doesNotContain("HOSTS");
+        CellResult local = Cells.blocked().withHosts(java.util.Map.of("target", "localhost"));
+        assertThat(Table.render(Cells.results(local))).doesNotContain("HOSTS");
+        CellResult split = Cells.blocked().withHosts(new java.util.LinkedHashMap<>(java.util.Map.of("target", "runner-1")));
+        List<String> rows = Table.render(Cells.results(split, Cells.refused())).lines().toList();
+        assertThat(rows.get(0)).contains("REP  HOSTS");
+        assertThat(rows.get(1).indexOf("runner-1")).isEqualTo(rows.get(0).indexOf("HOSTS"));
+        assertThat(rows.get(2)).contains(" - ");
+    }
+
+    @Test
     void refusedPinShowsItsErrno() {
         assertThat(lines.get(2)).contains("errno 14");
         assertThat(lines.get(1)).doesNotContain("errno");
