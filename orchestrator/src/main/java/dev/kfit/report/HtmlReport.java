@@ -94,13 +94,23 @@ public final class HtmlReport {
         h.append("<h2>Cells</h2>\n<table id=\"cells\"><tr><th>cell</th><th>verdict</th><th>pin</th><th>unbind / first fault</th><th>after release</th><th>other measurements</th><th>splats</th></tr>\n");
         for (CellResult c : r.cells()) {
             String pin = ReportFiles.pin(c.pin());
-            h.append("<tr class=\"").append(esc(c.verdict())).append(' ').append(verdictClass(c.verdict())).append("\"><td>").append(esc(c.id())).append("</td><td>")
+            h.append("<tr class=\"").append(esc(c.verdict())).append(' ').append(verdictClass(c.verdict())).append("\"><td>").append(esc(c.id())).append(placement(c)).append("</td><td>")
                     .append(esc(c.verdict())).append("</td><td>").append(esc(pin)).append("</td><td>").append(ReportFiles.ms(c.unbindMs()))
                     .append("</td><td>").append(ReportFiles.ms(c.blockedAfterReleaseMs())).append("</td><td>").append(esc(ReportFiles.otherMeasurements(c)))
                     .append("</td><td>").append(c.splats().size())
                     .append("</td></tr>\n");
         }
         h.append("</table>\n");
+    }
+
+    /** Where the cell's guests ran, when not all on this machine: {@code target@runner-1, initiator@runner-2}. */
+    static String placement(CellResult c) {
+        if (c.hosts() == null || c.hosts().values().stream().allMatch(h -> h.equals("localhost"))) {
+            return "";
+        }
+        List<String> parts = new ArrayList<>();
+        c.hosts().forEach((g, h) -> parts.add(g + "@" + h));
+        return "<br><small class=\"hosts\">" + esc(String.join(", ", parts)) + "</small>";
     }
 
     /** The colour class of a verdict's row, from {@link Verdict}: a finding, kfit's own error, or the kernel behaving. */
