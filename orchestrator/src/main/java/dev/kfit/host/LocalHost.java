@@ -79,7 +79,7 @@ public final class LocalHost implements Host {
             } else {
                 Files.createDirectories(out.toAbsolutePath().getParent());
             }
-            Process p = builder(command.argv(), command)
+            Process p = builder(diesWithKfit(command.argv()), command)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
                     .start();
             boolean done = p.waitFor(command.timeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -106,14 +106,19 @@ public final class LocalHost implements Host {
         }
     }
 
-    @Override
-    public HostProcess start(Command command) {
+    /** The process must not outlive kfit, even after kill -9: the kernel signals it when we die. */
+    private static List<String> diesWithKfit(List<String> command) {
         List<String> argv = new ArrayList<>();
-        // The guest must not outlive kfit, even after kill -9: the kernel signals it when we die.
         if (Files.isExecutable(SETPRIV)) {
             argv.addAll(List.of(SETPRIV.toString(), "--pdeathsig", "KILL", "--"));
         }
-        argv.addAll(command.argv());
+        argv.addAll(command);
+        return argv;
+    }
+
+    @Override
+    public HostProcess start(Command command) {
+        List<String> argv = diesWithKfit(command.argv());
         try {
             ProcessBuilder pb = builder(argv, command);
             if (command.logFile() != null) {
