@@ -19,6 +19,51 @@ public final class AccelProbe {
     private AccelProbe() {
     }
 
+    /** A KVM guest reaches its panic in a second or two; one that has not in this long never will. */
+    static final Duration PROBE_TIMEOUT = Duration.ofSeconds(20);
+
+    /**
+     * Like {@link #choose(Host, Path, Path, java.util.function.Consumer)}, remembering this machine's answer
+     * in the cache until the next boot (or a new QEMU): a failing probe can cost its whole timeout, on
+     * every run, and whether KVM works does not change while the machine is up.
+     */
+    public static Accel choose(Host host, Path kernel, Path scratchDir, dev.kfit.cache.Cache cache,
+                               java.util.function.Consumer<String> progress) {
+        if (!host.isLocal() || cache == null || !System.getenv().getOrDefault("KFIT_ACCEL", "auto").equals("auto")) {
+            return choose(host, kernel, scratchDir, progress);
+        }
+        Path memo;
+        try {
+            memo = memo(cache);
+            if (Files.isRegularFile(memo)) {
+                String[] said = Files.readString(memo).strip().split(" ", 2);
+                progress.accept("accelerator: " + said[0] + " (probed earlier since this boot" + (said.length > 1 ? ": " + said[1] : "") + ")");
+                return Accel.valueOf(said[0]);
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            return choose(host, kernel, scratchDir, progress);
+        }
+        StringBuilder why = new StringBuilder();
+        Accel a = choose(host, kernel, scratchDir, line -> {
+            why.append(line.replaceFirst("^accelerator: [A-Z]+ ?\\(?", "").replaceFirst("\\)$", ""));
+            progress.accept(line);
+        });
+        try {
+            Files.writeString(memo, a.name() + " " + why);
+        } catch (IOException e) {
+            // probed again next time
+        }
+        return a;
+    }
+
+    /** Where this boot's answer is kept: keyed by the boot and by the QEMU binary. */
+    static Path memo(dev.kfit.cache.Cache cache) throws IOException {
+        String boot = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip();
+        Path qemu = Path.of("/usr/bin/qemu-system-x86_64");
+        String qemuStamp = Files.exists(qemu) ? Files.size(qemu) + "-" + Files.getLastModifiedTime(qemu).toMillis() : "none";
+        return cache.dir("accel").resolve(boot + "-" + qemuStamp);
+    }
+
     public static Accel choose(Host host, Path kernel, Path scratchDir, java.util.function.Consumer<String> progress) {
         String forced = System.getenv().getOrDefault("KFIT_ACCEL", "auto");
         if (forced.equals("tcg")) {
@@ -36,7 +81,7 @@ public final class AccelProbe {
         }
         // The kernel boots to "VFS: Unable to mount root fs", panics and, with -no-reboot, QEMU exits 0.
         Path console = scratchDir.resolve("kvm-probe.console");
-        CommandResult r = host.run(Command.of(Duration.ofSeconds(60), List.of("qemu-system-x86_64",
+        CommandResult r = host.run(Command.of(PROBE_TIMEOUT, List.of("qemu-system-x86_64",
                 "-accel", "kvm", "-cpu", "host", "-m", "256M", "-nodefaults", "-no-user-config", "-display", "none",
                 "-no-reboot", "-kernel", kernel.toString(), "-append", "console=ttyS0 panic=-1",
                 "-chardev", "file,id=c,path=" + console, "-serial", "chardev:c")));
@@ -60,7 +105,7 @@ public final class AccelProbe {
             return Accel.TCG;
         }
         Path remoteKernel = host.stage(kernel, "kernel-" + sha256(kernel));
-        CommandResult r = host.run(Command.of(Duration.ofSeconds(60), List.of("qemu-system-x86_64",
+        CommandResult r = host.run(Command.of(PROBE_TIMEOUT, List.of("qemu-system-x86_64",
                 "-accel", "kvm", "-cpu", "host", "-m", "256M", "-nodefaults", "-no-user-config", "-display", "none",
                 "-no-reboot", "-kernel", remoteKernel.toString(), "-append", "console=ttyS0 panic=-1",
                 "-chardev", "file,id=c,path=/dev/stdout", "-serial", "chardev:c")));

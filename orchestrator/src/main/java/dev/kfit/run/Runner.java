@@ -173,7 +173,7 @@ public final class Runner {
         Path someKernel = kernels.values().iterator().next().bzImage();
         Map<Host, Accel> accels = new LinkedHashMap<>();
         for (Host h : runHosts) {
-            accels.put(h, AccelProbe.choose(h, someKernel, layout.dir(), progress::log));
+            accels.put(h, AccelProbe.choose(h, someKernel, layout.dir(), cache, progress::log));
         }
 
         List<Results.KernelInfo> infos = kernels.values().stream().map(b -> new Results.KernelInfo(b.label(),
