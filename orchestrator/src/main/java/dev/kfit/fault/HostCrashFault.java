@@ -40,19 +40,14 @@ public final class HostCrashFault implements Fault {
 
     @Override
     public void inject(long atGuestNs) {
-        long t0 = System.nanoTime();
-        try {
-            host.crash();
-            long t1 = System.nanoTime();
-            history.host("fault_inject", Map.of("fault", type(), "guest", guest, "host", host.name(),
-                    "guests_down", guestsOnHost));
-            timing = new FaultTiming(t0, t1, (t1 - t0) / 1e6, true, null, null, null);
-        } catch (RuntimeException e) {
-            long t1 = System.nanoTime();
-            history.host("fault_inject_failed", Map.of("fault", type(), "guest", guest, "host", host.name(),
-                    "message", String.valueOf(e.getMessage())));
-            timing = new FaultTiming(t0, t1, (t1 - t0) / 1e6, false, null, null, e.getMessage());
-        }
+        timing = TimedInjection.run(history, RuntimeException.class,
+                () -> {
+                    host.crash();
+                    return null;
+                },
+                none -> Map.of("fault", type(), "guest", guest, "host", host.name(), "guests_down", guestsOnHost),
+                e -> Map.of("fault", type(), "guest", guest, "host", host.name(),
+                        "message", String.valueOf(e.getMessage())));
     }
 
     @Override

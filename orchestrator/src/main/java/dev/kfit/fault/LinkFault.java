@@ -62,20 +62,17 @@ public final class LinkFault implements Fault {
     /** Fires now: the relay acts when the command arrives ({@code atGuestNs} is not used). */
     @Override
     public void inject(long atGuestNs) {
-        long t0 = System.nanoTime();
         Map<String, Object> ev = event();
-        try {
-            long relayNs = netem == null ? relay.partition() : relay.netem(netem);
-            long t1 = System.nanoTime();
-            ev.put("relay_ns", relayNs);
-            history.host("fault_inject", ev);
-            timing = new FaultTiming(t0, t1, (t1 - t0) / 1e6, true, null, null, null);
-        } catch (InfraException e) {
-            long t1 = System.nanoTime();
-            ev.put("message", e.getMessage());
-            history.host("fault_inject_failed", ev);
-            timing = new FaultTiming(t0, t1, (t1 - t0) / 1e6, false, null, null, e.getMessage());
-        }
+        timing = TimedInjection.run(history, InfraException.class,
+                () -> netem == null ? relay.partition() : relay.netem(netem),
+                relayNs -> {
+                    ev.put("relay_ns", relayNs);
+                    return ev;
+                },
+                e -> {
+                    ev.put("message", e.getMessage());
+                    return ev;
+                });
     }
 
     @Override

@@ -1,7 +1,8 @@
 package dev.kfit.host;
 
+import dev.kfit.ssh.InProcessSshd;
+
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -12,10 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
-import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyEncryptionContext;
-import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
-import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.forward.AcceptAllForwardingFilter;
 import org.apache.sshd.server.shell.InvertedShell;
@@ -26,26 +24,19 @@ import org.apache.sshd.server.shell.ProcessShellFactory;
  * In-process sshd on 127.0.0.1 standing in for a remote host: commands really run in /bin/sh on this
  * machine (with HOME set to a test directory), TCP forwarding is allowed, every command line is recorded.
  */
-final class FakeHostSshd implements AutoCloseable {
-    private final SshServer server;
+final class FakeHostSshd extends InProcessSshd {
     final List<String> commands = new CopyOnWriteArrayList<>();
 
-    private FakeHostSshd(SshServer server) {
-        this.server = server;
+    private FakeHostSshd(KeyPair hostKey) {
+        super(0, KeyPairProvider.wrap(hostKey));
     }
 
     static FakeHostSshd start(KeyPair hostKey, KeyPair clientKey, Path home) throws IOException {
-        SshServer server = SshServer.setUpDefaultServer();
-        FakeHostSshd sshd = new FakeHostSshd(server);
-        server.setHost("127.0.0.1");
-        server.setPort(0);
-        server.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
-        server.setPasswordAuthenticator(null);
-        server.setKeyboardInteractiveAuthenticator(null);
-        server.setPublickeyAuthenticator((user, key, session) ->
+        FakeHostSshd sshd = new FakeHostSshd(hostKey);
+        sshd.server.setPublickeyAuthenticator((user, key, session) ->
                 "kfit".equals(user) && KeyUtils.compareKeys(clientKey.getPublic(), key));
-        server.setForwardingFilter(AcceptAllForwardingFilter.INSTANCE);
-        server.setCommandFactory((channel, line) -> {
+        sshd.server.setForwardingFilter(AcceptAllForwardingFilter.INSTANCE);
+        sshd.server.setCommandFactory((channel, line) -> {
             sshd.commands.add(line);
             // As sshd does: the login shell gets the command line with -c.
             return new ProcessShellFactory(line, "/bin/sh", "-c", line) {
@@ -62,29 +53,8 @@ final class FakeHostSshd implements AutoCloseable {
                 }
             }.createShell(channel);
         });
-        server.start();
+        sshd.server.start();
         return sshd;
-    }
-
-    int port() {
-        return server.getPort();
-    }
-
-    @Override
-    public void close() throws IOException {
-        server.stop(true);
-    }
-
-    static KeyPair newEd25519() throws Exception {
-        return KeyUtils.generateKeyPair(KeyPairProvider.SSH_ED25519, 256);
-    }
-
-    static Path writePrivateKey(KeyPair kp, Path file) throws Exception {
-        try (OutputStream out = Files.newOutputStream(file)) {
-            OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(kp, "kfit-test", (OpenSSHKeyEncryptionContext) null,
-                    out);
-        }
-        return file;
     }
 
     /** A known_hosts line as ssh-keyscan writes it for a non-standard port. */

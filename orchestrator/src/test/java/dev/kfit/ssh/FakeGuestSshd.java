@@ -7,7 +7,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.security.PublicKey;
 import java.util.Arrays;
 import java.util.Set;
@@ -15,59 +14,28 @@ import java.util.concurrent.CopyOnWriteArraySet;
 
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
-import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyEncryptionContext;
-import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.server.Environment;
 import org.apache.sshd.server.ExitCallback;
-import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
 
 /** In-process sshd on 127.0.0.1 standing in for a guest: public-key auth only, a few fake commands. */
-final class FakeGuestSshd implements AutoCloseable {
-    private final SshServer server;
+final class FakeGuestSshd extends InProcessSshd {
     final Set<PublicKey> authorizedKeys = new CopyOnWriteArraySet<>();
 
-    private FakeGuestSshd(SshServer server) {
-        this.server = server;
+    private FakeGuestSshd(int port, KeyPairProvider hostKeys) {
+        super(port, hostKeys);
     }
 
     static FakeGuestSshd start(int port, KeyPairProvider hostKeys, PublicKey... clientKeys) throws IOException {
-        SshServer server = SshServer.setUpDefaultServer();
-        FakeGuestSshd sshd = new FakeGuestSshd(server);
+        FakeGuestSshd sshd = new FakeGuestSshd(port, hostKeys);
         sshd.authorizedKeys.addAll(Arrays.asList(clientKeys));
-        server.setHost("127.0.0.1");
-        server.setPort(port);
-        server.setKeyPairProvider(hostKeys);
-        server.setPasswordAuthenticator(null);
-        server.setKeyboardInteractiveAuthenticator(null);
-        server.setPublickeyAuthenticator((user, key, session) ->
+        sshd.server.setPublickeyAuthenticator((user, key, session) ->
                 "root".equals(user) && sshd.authorizedKeys.stream().anyMatch(k -> KeyUtils.compareKeys(k, key)));
-        server.setCommandFactory((channel, line) -> new FakeCommand(line));
-        server.start();
+        sshd.server.setCommandFactory((channel, line) -> new FakeCommand(line));
+        sshd.server.start();
         return sshd;
-    }
-
-    int port() {
-        return server.getPort();
-    }
-
-    @Override
-    public void close() throws IOException {
-        server.stop(true);
-    }
-
-    static KeyPair newEd25519() throws Exception {
-        return KeyUtils.generateKeyPair(KeyPairProvider.SSH_ED25519, 256);
-    }
-
-    static Path writePrivateKey(KeyPair kp, Path file) throws Exception {
-        try (OutputStream out = Files.newOutputStream(file)) {
-            OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(kp, "kfit-test", (OpenSSHKeyEncryptionContext) null,
-                    out);
-        }
-        return file;
     }
 
     static Path writePublicKey(PublicKey key, Path file) throws IOException {

@@ -114,8 +114,7 @@ class FanoutIT {
                 assertThat(out.resolve(f)).isNotEmptyFile();
             }
         }
-        assertThat(docker("ps", "-a", "--filter", "label=" + TestHosts.LABEL + "=" + runId, "--format", "{{.Names}}")).isBlank();
-        assertThat(docker("network", "ls", "--filter", "label=" + TestHosts.LABEL + "=" + runId, "--format", "{{.Name}}")).isBlank();
+        TestHosts.assertRemoved(runId);
     }
 
     /** Runs fanout.yml against the workers, bounded; returns its output (also in {@code log}) after checking it succeeded. */
@@ -214,18 +213,5 @@ class FanoutIT {
             }
         }
         return names;
-    }
-
-    private static String docker(String... args) throws Exception {
-        List<String> argv = new ArrayList<>(List.of("docker"));
-        argv.addAll(List.of(args));
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(String.join(" ", argv) + " did not finish in 30 s");
-        }
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.exitValue()).as(String.join(" ", argv) + "\n" + out).isZero();
-        return out.trim();
     }
 }

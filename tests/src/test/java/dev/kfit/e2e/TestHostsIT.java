@@ -73,9 +73,8 @@ class TestHostsIT {
         }
 
         // Nothing of the test is left: no container, no network, no directory.
-        assertThat(docker("ps", "-a", "--filter", "label=" + TestHosts.LABEL + "=" + runId, "--format", "{{.Names}}")).isBlank();
-        assertThat(docker("network", "ls", "--filter", "label=" + TestHosts.LABEL + "=" + runId, "--format", "{{.Name}}")).isBlank();
-        assertThat(docker("network", "ls", "--format", "{{.Name}}")).doesNotContain("kfit-test-" + runId);
+        TestHosts.assertRemoved(runId);
+        assertThat(TestHosts.docker("network", "ls", "--format", "{{.Name}}")).doesNotContain("kfit-test-" + runId);
         assertThat(dir).doesNotExist();
     }
 
@@ -108,18 +107,5 @@ class TestHostsIT {
             ip.append(Integer.parseInt(a.substring(i, i + 2), 16)).append(i > 0 ? "." : "");
         }
         return ip + ":" + port;
-    }
-
-    private static String docker(String... args) throws Exception {
-        List<String> argv = new ArrayList<>(List.of("docker"));
-        argv.addAll(List.of(args));
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(String.join(" ", argv) + " did not finish in 30 s");
-        }
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.exitValue()).as(String.join(" ", argv) + "\n" + out).isZero();
-        return out.trim();
     }
 }

@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * N kfit runner hosts for an end-to-end test: containers of the test host image on an internal
  * Docker network the test owns (no route out), an SSH key pair for the controller, a known_hosts
@@ -285,6 +287,29 @@ public final class TestHosts implements AutoCloseable {
         if (failure.getSuppressed().length > 0) {
             throw failure;
         }
+    }
+
+    /**
+     * Asserts that Docker holds no container and no network labelled with run {@code runId}: what
+     * {@link #close()} must leave of a run.
+     */
+    public static void assertRemoved(String runId) throws Exception {
+        assertThat(docker("ps", "-a", "--filter", "label=" + LABEL + "=" + runId, "--format", "{{.Names}}")).isBlank();
+        assertThat(docker("network", "ls", "--filter", "label=" + LABEL + "=" + runId, "--format", "{{.Name}}")).isBlank();
+    }
+
+    /** Runs {@code docker args} on this machine, bounded to 30 s; asserts it succeeded and returns its output, trimmed. */
+    public static String docker(String... args) throws Exception {
+        List<String> argv = new ArrayList<>(List.of("docker"));
+        argv.addAll(List.of(args));
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", argv) + " did not finish in 30 s");
+        }
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.exitValue()).as(String.join(" ", argv) + "\n" + out).isZero();
+        return out.trim();
     }
 
     private static CommandResult run(Path dir, String where, List<String> argv, Duration timeout) {
