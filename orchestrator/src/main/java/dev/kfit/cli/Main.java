@@ -351,9 +351,6 @@ public final class Main {
         Path spec;
         @Parameters(index = "1", paramLabel = "N", description = "number of shards (workers)")
         int count;
-        @Option(names = "--hosts", paramLabel = "INVENTORY", description = {"run the cells on the hosts of this Ansible inventory (group kfit_hosts),",
-                "reached over SSH; kernels and the guest image are built here once and shipped by content key"})
-        Path hosts;
         @Option(names = "--durations", paramLabel = "RUN", description = "expect each cell to take as long as in this earlier run of the spec")
         Path durations;
         @Option(names = "--repetitions", paramLabel = "N", description = "as given to kfit run")
