@@ -48,7 +48,7 @@ class DistributedIT {
     @Test
     @Order(0)
     void aHostKeyThatDoesNotMatchAndAPlacementOnAHostTheInventoryLacksAreBadInput() throws Exception {
-        Path dir = Files.createDirectories(Kfit.runDir("distributed-bad"));
+        Path dir = Files.createDirectories(Kfit.runDir("distributed/bad"));
         // host1's address with host2's key: a host that is not who the known_hosts file says.
         Path knownHosts = dir.resolve("wrong_known_hosts");
         Files.writeString(knownHosts, hosts.host(0).address() + " " + hosts.host(1).hostKey() + "\n"
@@ -74,7 +74,8 @@ class DistributedIT {
     @Test
     @Order(1)
     void theNightlyOnTwoHostsKilledWithSigkillLeavesNoGuestAndTheRerunFinishesWithTheVerdictsOfOneHost() throws Exception {
-        Path run = Kfit.runDir("distributed-nightly");
+        // Not beside NightlyIT's runs: a nightly compares itself with the newest run of its spec next to it.
+        Path run = Kfit.runDir("distributed/nightly");
         String[] args = {"run", "examples/nightly.yaml", "--repetitions", "1", "--kernels", "6.12,6.12-series",
                 "--hosts", hosts.inventory().toString(), "--out", run.toString()};
         Path log = run.resolveSibling("distributed-nightly-killed.log");
@@ -137,7 +138,7 @@ class DistributedIT {
     @Test
     @Order(2)
     void aPairSplitOverTwoHostsMeetsAPartitionANetemDelayAndAHostCrashDuringABlockedUnbind() throws Exception {
-        Path run = Kfit.runDir("distributed-faults");
+        Path run = Kfit.runDir("distributed/faults");
         Kfit.Result r = Kfit.run(Duration.ofMinutes(40), "run", "examples/distributed.yaml",
                 "--hosts", hosts.inventory().toString(), "--out", run.toString());
         JsonNode results = Kfit.results(run);
