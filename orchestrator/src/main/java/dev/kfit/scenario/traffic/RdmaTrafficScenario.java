@@ -160,6 +160,13 @@ public final class RdmaTrafficScenario implements Scenario {
                     it.remove();
                 }
             }
+            // Polling the guests takes a few hundred ms over SSH on a busy machine: with a fault about to be
+            // due, wait for it here instead, or it fires only after the polls.
+            long nextArm = pending.stream().mapToLong(Due::armNs).min().orElse(Long.MAX_VALUE);
+            if (nextArm - System.nanoTime() < ARM_SLACK.toNanos()) {
+                Guest.pause(Duration.ofNanos(Math.max(0, nextArm - System.nanoTime())));
+                continue;
+            }
             for (Fault f : faults) {
                 FaultTiming t = f.poll();
                 if (t.returnedHostNs() != null && t.healedHostNs() == null && t.healOk() == null
@@ -224,6 +231,9 @@ public final class RdmaTrafficScenario implements Scenario {
     }
 
     /** A fault not yet injected: due at host time {@code ns}, injected from {@link #armNs()} on. */
+    /** Longer than polling both guests takes: a fault due sooner is waited for without polling. */
+    private static final Duration ARM_SLACK = Duration.ofSeconds(1);
+
     private record Due(Fault fault, long ns) {
         long armNs() {
             return ns - fault.armAhead().toNanos();
