@@ -277,8 +277,10 @@ public final class SshHost implements Host {
         String dir = home + "/.cache/kfit/staged/" + key;
         String target = dir + "/" + localFile.getFileName();
         synchronized (stageLocks.computeIfAbsent(key, k -> new Object())) {
-            // A program must be there as one: an older kfit staged files without their mode.
-            if (staged.contains(target) || exec(List.of("test", Files.isExecutable(localFile) ? "-x" : "-f", target), SHORT).ok()) {
+            // There, whole (a transfer cut by a killed kfit must not count) and, for a program, executable.
+            long size = sizeOf(localFile);
+            String present = "[ " + (Files.isExecutable(localFile) ? "-x" : "-f") + " \"$1\" ] && [ \"$(stat -c %s \"$1\")\" = " + size + " ]";
+            if (staged.contains(target) || exec(List.of("sh", "-c", present, "kfit-staged", target), SHORT).ok()) {
                 staged.add(target);
                 return Path.of(target);
             }
@@ -288,12 +290,23 @@ public final class SshHost implements Host {
         }
     }
 
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new InfraException("cannot stage " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     /** gzip on the wire (guest images are mostly zeros); a temporary name so that a cut transfer leaves no file. */
     private void send(Path localFile, String dir, String target) {
         String tmp = ShellQuote.quote(target) + ".part.$$";
         // cp --sparse=always writes the image's zeros as holes, as they are here; the mode follows the
         // file (the link relay is a program).
+        // The pipeline's status is cp's, not gzip's: a stream cut short still ends in a file, so only one of
+        // the full size is moved into place.
         String line = "mkdir -p " + ShellQuote.quote(dir) + " && gzip -dc | cp --sparse=always /dev/stdin " + tmp
+                + " && [ \"$(stat -c %s " + tmp + ")\" = " + sizeOf(localFile) + " ]"
                 + (Files.isExecutable(localFile) ? " && chmod 0755 " + tmp : "")
                 + " && mv -f " + tmp + " " + ShellQuote.quote(target) + " || { rm -f " + tmp + "; exit 1; }";
         BoundedOutput err = new BoundedOutput(64 * 1024);
