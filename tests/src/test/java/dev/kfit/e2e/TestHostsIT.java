@@ -47,7 +47,7 @@ class TestHostsIT {
                 assertThat(qemu.stdout()).as(h.name()).contains("QEMU emulator version");
                 // The runner role's keepalive drop-in is in place (and sshd still answers after the reload).
                 assertThat(hosts.ssh(h, "cat", "/etc/ssh/sshd_config.d/kfit-runner.conf").requireSuccess().stdout())
-                        .contains("ClientAliveInterval 2", "ClientAliveCountMax 3");
+                        .contains("ClientAliveInterval 2", "ClientAliveCountMax 3", "MaxSessions 100");
 
                 // No default route: the host reaches its test network and nothing else.
                 String routes = h.execOk("ip", "-4", "route", "show");
