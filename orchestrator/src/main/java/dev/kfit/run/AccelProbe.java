@@ -81,10 +81,7 @@ public final class AccelProbe {
         }
         // The kernel boots to "VFS: Unable to mount root fs", panics and, with -no-reboot, QEMU exits 0.
         Path console = scratchDir.resolve("kvm-probe.console");
-        CommandResult r = host.run(Command.of(PROBE_TIMEOUT, List.of("qemu-system-x86_64",
-                "-accel", "kvm", "-cpu", "host", "-m", "256M", "-nodefaults", "-no-user-config", "-display", "none",
-                "-no-reboot", "-kernel", kernel.toString(), "-append", "console=ttyS0 panic=-1",
-                "-chardev", "file,id=c,path=" + console, "-serial", "chardev:c")));
+        CommandResult r = host.run(Command.of(PROBE_TIMEOUT, probe(kernel, console.toString())));
         String text;
         try {
             text = Files.exists(console) ? Files.readString(console, java.nio.charset.StandardCharsets.ISO_8859_1) : "";
@@ -98,6 +95,16 @@ public final class AccelProbe {
         return booted ? Accel.KVM : Accel.TCG;
     }
 
+    /**
+     * The probe guest: the kernel alone boots to "VFS: Unable to mount root fs", panics and, with
+     * -no-reboot, QEMU exits 0. Its console goes to {@code console}.
+     */
+    private static List<String> probe(Path kernel, String console) {
+        return List.of("qemu-system-x86_64", "-accel", "kvm", "-cpu", "host", "-m", "256M", "-nodefaults",
+                "-no-user-config", "-display", "none", "-no-reboot", "-kernel", kernel.toString(),
+                "-append", "console=ttyS0 panic=-1", "-chardev", "file,id=c,path=" + console, "-serial", "chardev:c");
+    }
+
     /** The same probe on a remote host: its console comes back as the command's output. */
     private static Accel chooseRemote(Host host, Path kernel, java.util.function.Consumer<String> progress) {
         if (!host.run(Command.of(Duration.ofSeconds(20), "test", "-w", "/dev/kvm")).ok()) {
@@ -105,10 +112,7 @@ public final class AccelProbe {
             return Accel.TCG;
         }
         Path remoteKernel = host.stage(kernel, "kernel-" + sha256(kernel));
-        CommandResult r = host.run(Command.of(PROBE_TIMEOUT, List.of("qemu-system-x86_64",
-                "-accel", "kvm", "-cpu", "host", "-m", "256M", "-nodefaults", "-no-user-config", "-display", "none",
-                "-no-reboot", "-kernel", remoteKernel.toString(), "-append", "console=ttyS0 panic=-1",
-                "-chardev", "file,id=c,path=/dev/stdout", "-serial", "chardev:c")));
+        CommandResult r = host.run(Command.of(PROBE_TIMEOUT, probe(remoteKernel, "/dev/stdout")));
         boolean booted = r.ok() && r.output().contains("Kernel panic") && !r.output().contains("KVM internal error");
         progress.accept("accelerator on " + host.name() + ": " + (booted ? "KVM (probe guest booted)" : "TCG (KVM probe guest failed)"));
         return booted ? Accel.KVM : Accel.TCG;

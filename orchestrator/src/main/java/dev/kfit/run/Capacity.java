@@ -1,8 +1,5 @@
 package dev.kfit.run;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -41,18 +38,6 @@ final class Capacity {
     /** Exactly {@code jobs} cells at once, whatever they cost. */
     static Capacity ofJobs(int jobs) {
         return new Capacity(Integer.MAX_VALUE, Long.MAX_VALUE, jobs);
-    }
-
-    /** This machine: {@code jobs} if given (> 0), else its cores and MemAvailable. */
-    static Capacity ofThisMachine(int jobs) {
-        if (jobs > 0) {
-            return ofJobs(jobs);
-        }
-        return ofMachine(Runtime.getRuntime().availableProcessors(), memAvailableMb(Path.of("/proc/meminfo")));
-    }
-
-    static long memAvailableMb(Path meminfo) {
-        return dev.kfit.host.LocalHost.memAvailableMb(meminfo);
     }
 
     /** Blocks until {@code cost} fits beside the running cells, or nothing runs; at most {@code max}. */

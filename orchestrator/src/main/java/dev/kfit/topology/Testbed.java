@@ -7,19 +7,14 @@ import dev.kfit.host.Host;
 import dev.kfit.image.GuestImage;
 import dev.kfit.kernel.KernelBuild;
 import dev.kfit.spec.GuestRole;
-import dev.kfit.spec.GuestSpec;
 import dev.kfit.spec.LinkSpec;
 import dev.kfit.spec.TopologySpec;
 import dev.kfit.ssh.SshSession;
 import dev.kfit.ssh.SshTarget;
-import dev.kfit.vm.BootException;
 import dev.kfit.vm.Vm;
-import dev.kfit.vm.qemu.Accel;
 import dev.kfit.vm.qemu.QemuConfig;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,15 +44,6 @@ public final class Testbed implements AutoCloseable {
     private final Map<Host, Path> privateDirs = new LinkedHashMap<>();
 
     private Testbed() {
-    }
-
-    /** All guests on one host, links directly between them (no relay): what kfit did before hosts. */
-    public static Testbed boot(Host host, TopologySpec topology, KernelBuild kernel, GuestImage image, Accel accel,
-                               GuestSpec sizes, Path cellDir, History history, Consumer<String> progress) {
-        Placement placement = Placement.allOn(host, topology.guests().stream().map(GuestRole::name).toList());
-        return boot(placement, topology, new BootContext(kernel, image, sizes, h -> accel, h -> {
-            throw new InfraException("no link relay in this testbed");
-        }, false), cellDir, history, progress);
     }
 
     public static Testbed boot(Placement placement, TopologySpec topology, BootContext ctx, Path cellDir,

@@ -46,14 +46,10 @@ public final class Vm implements AutoCloseable {
         this.consoleFollower = follower;
     }
 
-    /** Starts QEMU on this machine; returns once the process runs (not once the guest is up: see {@link #awaitReady}). */
-    public static Vm start(Host host, QemuConfig config, Path qemuLog) {
-        return start(host, config, qemuLog, config.consoleLog());
-    }
-
     /**
      * Starts QEMU on {@code host}, whose paths in {@code config} are the host's; the console is copied
-     * into {@code localConsole} as it is written.
+     * into {@code localConsole} as it is written (on this machine QEMU writes it there itself). Returns
+     * once the process runs, not once the guest is up: see {@link #awaitReady}.
      */
     public static Vm start(Host host, QemuConfig config, Path qemuLog, Path localConsole) {
         List<String> argv = QemuCommandLine.build(config);

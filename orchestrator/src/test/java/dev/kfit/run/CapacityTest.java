@@ -78,7 +78,7 @@ class CapacityTest {
     void readsMemAvailable(@TempDir Path tmp) throws Exception {
         Path meminfo = tmp.resolve("meminfo");
         Files.writeString(meminfo, "MemTotal:       24000000 kB\nMemFree:        1000 kB\nMemAvailable:   23552000 kB\n");
-        assertThat(Capacity.memAvailableMb(meminfo)).isEqualTo(23_000);
-        assertThat(Capacity.memAvailableMb(tmp.resolve("missing"))).isZero();
+        assertThat(dev.kfit.host.LocalHost.memAvailableMb(meminfo)).isEqualTo(23_000);
+        assertThat(dev.kfit.host.LocalHost.memAvailableMb(tmp.resolve("missing"))).isZero();
     }
 }
