@@ -5,17 +5,19 @@
  * CLOCK_MONOTONIC nanoseconds ("t_ns"), so that durations are measured in
  * the guest and the orchestrator only parses events.
  *
- *   kfit-guest pin --file PATH [--size BYTES] [--hold SECONDS] [--device NAME]
+ *   kfit-guest pin --file PATH [--size BYTES] [--hold SECONDS] [--device NAME] [--odp]
  *       mmap PATH (e.g. /sys/bus/pci/devices/BDF/p2pmem/allocate), register
- *       it with ibv_reg_mr (long-term pin), hold it, then deregister.
- *       SIGTERM, SIGINT or SIGUSR1 release early.
+ *       it with ibv_reg_mr (long-term pin; with --odp an on-demand-paging
+ *       registration, which pins nothing), hold it, then deregister.
+ *       SIGTERM, SIGINT or SIGUSR1 release early; SIGUSR2 makes the holder
+ *       read and write its mapping once and say what happened ("access").
  *   kfit-guest write [--at T_NS] FILE VALUE
  *       wait until CLOCK_MONOTONIC reaches T_NS, then write VALUE to FILE
  *       (a sysfs attribute such as a driver's unbind) and time the write.
  *   kfit-guest now
  *       print the current CLOCK_MONOTONIC time.
  *   kfit-guest serve --file PATH [--size BYTES] [--port N] [--device NAME]
- *                    [--gid-index N] [--hold SECONDS]
+ *                    [--gid-index N] [--hold SECONDS] [--odp]
  *       like pin, but also create an RC QP, accept one peer on TCP port N
  *       (default 18515), exchange QP and buffer info with it, move the QP to
  *       RTS, so that the peer can RDMA WRITE/READ the pinned buffer; hold
@@ -27,23 +29,40 @@
  *       connect to a serve instance and post one RDMA WRITE (or READ) at a
  *       time to its buffer for SECONDS; one "wc" event per completion, a
  *       "tick" every second, a "summary" at the end.
+ *   kfit-guest vfio-hold --bdf BDF [--bar N] [--hold SECONDS]
+ *                    [--on-request ignore|release]
+ *       open a function bound to vfio-pci (container, group, device), map
+ *       its BAR, register the request eventfd and hold the device open;
+ *       "vfio_request" per request; release on the first one with
+ *       --on-request release.
+ *   kfit-guest dmabuf-hold --bdf BDF [--bar N] [--size BYTES] [--hold SECONDS]
+ *                    [--on-request ignore|release] [--close-device-after S]
+ *                    [--reset-after S]
+ *       export the BAR as a dma-buf through VFIO's cdev and import it into
+ *       an iommufd IOAS; "probe" says whether it still maps after a close,
+ *       a reset or SIGUSR2.  "unsupported" where the kernel lacks a piece.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <infiniband/verbs.h>
+#include <linux/vfio.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -138,11 +157,11 @@ static void install_signals(int with_usr1, int ignore_pipe)
 
 /* The options of all commands; each command takes its own subset. */
 struct cmd_opts {
-	const char *file, *device, *server, *op;
+	const char *file, *device, *server, *op, *bdf, *on_request;
 	size_t size;
-	double hold, duration;
+	double hold, duration, close_after, reset_after;
 	long interval_ms;
-	int port, gid_index;
+	int port, gid_index, odp, bar;
 };
 
 static const struct option all_opts[] = {
@@ -156,6 +175,12 @@ static const struct option all_opts[] = {
 	{ "duration", required_argument, 0, 'D' },
 	{ "interval-ms", required_argument, 0, 'i' },
 	{ "op", required_argument, 0, 'o' },
+	{ "odp", no_argument, 0, 'O' },
+	{ "bdf", required_argument, 0, 'b' },
+	{ "bar", required_argument, 0, 'B' },
+	{ "on-request", required_argument, 0, 'r' },
+	{ "close-device-after", required_argument, 0, 'C' },
+	{ "reset-after", required_argument, 0, 'R' },
 };
 
 /*
@@ -190,10 +215,90 @@ static int parse_opts(int argc, char **argv, const char *letters, struct cmd_opt
 		case 'D': o->duration = strtod(optarg, NULL); break;
 		case 'i': o->interval_ms = strtol(optarg, NULL, 0); break;
 		case 'o': o->op = optarg; break;
+		case 'O': o->odp = 1; break;
+		case 'b': o->bdf = optarg; break;
+		case 'B': o->bar = atoi(optarg); break;
+		case 'r': o->on_request = optarg; break;
+		case 'C': o->close_after = strtod(optarg, NULL); break;
+		case 'R': o->reset_after = strtod(optarg, NULL); break;
 		default: return 2;
 		}
 	}
 	return 0;
+}
+
+/*
+ * Whether the device does RC RDMA WRITE into on-demand-paging memory, as
+ * ibv_query_device_ex reports it: "odp_caps" with the raw capability bits.
+ */
+static int odp_supported(struct ibv_context *ctx)
+{
+	struct ibv_device_attr_ex attr;
+
+	memset(&attr, 0, sizeof(attr));
+	if (ibv_query_device_ex(ctx, NULL, &attr)) {
+		fail("query_device_ex", errno ? errno : EIO);
+		return 0;
+	}
+	int ok = (attr.odp_caps.general_caps & IBV_ODP_SUPPORT) &&
+		 (attr.odp_caps.per_transport_caps.rc_odp_caps & IBV_ODP_SUPPORT_WRITE);
+	event("odp_caps", "\"general_caps\":%llu,\"rc_caps\":%u,\"supported\":%s",
+	      (unsigned long long)attr.odp_caps.general_caps,
+	      attr.odp_caps.per_transport_caps.rc_odp_caps, ok ? "true" : "false");
+	return ok;
+}
+
+static volatile sig_atomic_t probe_signal;
+static sigjmp_buf probe_jmp;
+
+static void on_probe(int sig)
+{
+	(void)sig;
+	probe_signal = 1;
+}
+
+static void on_fault(int sig)
+{
+	siglongjmp(probe_jmp, sig);
+}
+
+/*
+ * Reads and then writes the first byte of a mapping once: "access" says
+ * whether each worked or which signal it raised.  After an unbind this is
+ * what the holder's own view of the memory is.
+ */
+static void probe_mapping(volatile unsigned char *buf)
+{
+	struct sigaction sa = { .sa_handler = on_fault }, old_bus, old_segv;
+	/* volatile: assigned between sigsetjmp and a possible siglongjmp */
+	const char *volatile read_r = "ok";
+	const char *volatile write_r = "not_tried";
+	volatile int value = -1;
+
+	sigaction(SIGBUS, &sa, &old_bus);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	int sig = sigsetjmp(probe_jmp, 1);
+	if (sig) {
+		read_r = sig == SIGBUS ? "sigbus" : "sigsegv";
+	} else {
+		value = buf[0];
+		sig = sigsetjmp(probe_jmp, 1);
+		if (sig) {
+			write_r = sig == SIGBUS ? "sigbus" : "sigsegv";
+		} else {
+			buf[0] = (unsigned char)value;
+			write_r = "ok";
+		}
+	}
+	sigaction(SIGBUS, &old_bus, NULL);
+	sigaction(SIGSEGV, &old_segv, NULL);
+	event("access", "\"read\":\"%s\",\"write\":\"%s\",\"value\":%d", read_r, write_r, value);
+}
+
+static void install_probe_signal(void)
+{
+	struct sigaction sa = { .sa_handler = on_probe };
+	sigaction(SIGUSR2, &sa, NULL);
 }
 
 /* A file (p2pmem/allocate) mapped and registered: what pin and serve hold. */
@@ -230,18 +335,26 @@ static int pin_map(struct pinned *p, const char *file, size_t size)
  * hold.  A refused registration is an outcome, not an error: "reg_failed",
  * -1.  with_addr adds the address to "registered" (serve's peer needs it).
  */
-static int pin_register(struct pinned *p, struct ibv_pd *pd, double hold, int with_addr)
+static int pin_register(struct pinned *p, struct ibv_pd *pd, double hold, int with_addr, int odp)
 {
 	char b1[512], b2[128];
+	int access = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ;
+	int odp_ok = odp ? odp_supported(pd->context) : 0;
 
-	event("reg_start", "\"device\":\"%s\"",
-	      js(ibv_get_device_name(pd->context->device), b2, sizeof(b2)));
+	if (odp)
+		access |= IBV_ACCESS_ON_DEMAND;
+	event("reg_start", "\"device\":\"%s\",\"odp\":%s",
+	      js(ibv_get_device_name(pd->context->device), b2, sizeof(b2)), odp ? "true" : "false");
 	errno = 0;
-	p->mr = ibv_reg_mr(pd, p->buf, p->size,
-			   IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ);
+	p->mr = ibv_reg_mr(pd, p->buf, p->size, access);
 	if (!p->mr) {
 		int err = errno;
 		event("reg_failed", "\"errno\":%d,\"message\":\"%s\"", err, js(strerror(err), b1, sizeof(b1)));
+		/* A device without ODP refusing an ODP registration: the mechanism is absent, not broken. */
+		if (odp && !odp_ok)
+			event("unsupported", "\"what\":\"odp\",\"reason\":\"%s reports no on-demand paging for RC "
+			      "RDMA WRITE; ibv_reg_mr(IBV_ACCESS_ON_DEMAND): %s\"",
+			      b2, js(strerror(err), b1, sizeof(b1)));
 		return -1;
 	}
 	p->until = now_ns() + (uint64_t)(hold * 1e9);
@@ -274,13 +387,14 @@ static int cmd_pin(int argc, char **argv)
 	struct pinned pin;
 	char b1[512];
 
-	if (parse_opts(argc, argv, "f:s:h:d:", &o))
+	if (parse_opts(argc, argv, "f:s:h:d:O", &o))
 		return 2;
 	if (!o.file || o.size == 0 || o.hold < 0) {
-		fprintf(stderr, "usage: kfit-guest pin --file PATH [--size BYTES] [--hold SECONDS] [--device NAME]\n");
+		fprintf(stderr, "usage: kfit-guest pin --file PATH [--size BYTES] [--hold SECONDS] [--device NAME] [--odp]\n");
 		return 2;
 	}
 	install_signals(1, 0);
+	install_probe_signal();
 
 	event("start", "\"pid\":%d,\"file\":\"%s\",\"size\":%zu,\"hold_s\":%.3f",
 	      getpid(), js(o.file, b1, sizeof(b1)), o.size, o.hold);
@@ -297,7 +411,7 @@ static int cmd_pin(int argc, char **argv)
 		fail("alloc_pd", errno);
 		return 1;
 	}
-	if (pin_register(&pin, pd, o.hold, 0)) {
+	if (pin_register(&pin, pd, o.hold, 0, o.odp)) {
 		pin_unmap(&pin);
 		event("exit", "\"status\":0");
 		return 0;
@@ -307,6 +421,10 @@ static int cmd_pin(int argc, char **argv)
 	while (!release_signal && now_ns() < pin.until) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
+		if (probe_signal) {
+			probe_signal = 0;
+			probe_mapping(pin.buf);
+		}
 	}
 	pin_release(&pin, release_signal ? "signal" : "hold_elapsed");
 	pin_unmap(&pin);
@@ -878,14 +996,15 @@ static int cmd_serve(int argc, char **argv)
 	struct pinned pin;
 	char b1[512], b2[128];
 
-	if (parse_opts(argc, argv, "f:s:h:d:p:g:", &o))
+	if (parse_opts(argc, argv, "f:s:h:d:p:g:O", &o))
 		return 2;
 	if (!o.file || o.size == 0 || o.hold < 0 || o.port <= 0 || o.port > 65535) {
 		fprintf(stderr, "usage: kfit-guest serve --file PATH [--size BYTES] [--port N] "
-				"[--device NAME] [--gid-index N] [--hold SECONDS]\n");
+				"[--device NAME] [--gid-index N] [--hold SECONDS] [--odp]\n");
 		return 2;
 	}
 	install_signals(1, 1);
+	install_probe_signal();
 
 	event("start", "\"pid\":%d,\"file\":\"%s\",\"size\":%zu,\"hold_s\":%.3f,\"port\":%d",
 	      getpid(), js(o.file, b1, sizeof(b1)), o.size, o.hold, o.port);
@@ -895,7 +1014,7 @@ static int cmd_serve(int argc, char **argv)
 	struct rc_ctx rc;
 	if (rc_open(&rc, o.device, o.gid_index))
 		return 1;
-	if (pin_register(&pin, rc.pd, o.hold, 1)) {
+	if (pin_register(&pin, rc.pd, o.hold, 1, o.odp)) {
 		rc_close(&rc);
 		pin_unmap(&pin);
 		event("exit", "\"status\":0");
@@ -971,6 +1090,10 @@ static int cmd_serve(int argc, char **argv)
 	while (!release_signal && now_ns() < pin.until) {
 		struct pollfd p[2] = { { .fd = cfd, .events = POLLIN },
 				       { .fd = rc.ctx->async_fd, .events = POLLIN } };
+		if (probe_signal) {
+			probe_signal = 0;
+			probe_mapping(pin.buf);
+		}
 		if (poll(p, 2, 10) <= 0)
 			continue;
 		if (p[1].revents)
@@ -1311,6 +1434,421 @@ out:
 	return status;
 }
 
+/*
+ * VFIO holders.  The device is already bound to vfio-pci (kfit does that
+ * through sysfs before starting the holder).  Both holders register an
+ * eventfd on VFIO_PCI_REQ_IRQ_INDEX: the kernel signals it while an unbind
+ * waits for the device's users, and "vfio_request" reports each signal.
+ */
+
+/* iommufd and VFIO's cdev/dma-buf interface, newer than the build host's
+ * headers (Debian 12 ships 6.1's): only the layouts used here. */
+#define KFIT_IOMMUFD_TYPE ';'
+#define KFIT_IOMMU_IOAS_ALLOC _IO(KFIT_IOMMUFD_TYPE, 0x81)
+#define KFIT_IOMMU_IOAS_UNMAP _IO(KFIT_IOMMUFD_TYPE, 0x86)
+#define KFIT_IOMMU_IOAS_MAP_FILE _IO(KFIT_IOMMUFD_TYPE, 0x8f)
+#define KFIT_IOAS_MAP_WRITEABLE (1u << 1)
+#define KFIT_IOAS_MAP_READABLE (1u << 2)
+#define KFIT_VFIO_DEVICE_BIND_IOMMUFD _IO(VFIO_TYPE, VFIO_BASE + 18)
+#define KFIT_VFIO_DEVICE_ATTACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 19)
+#define KFIT_VFIO_DEVICE_FEATURE_DMA_BUF 11
+
+struct kfit_ioas_alloc { uint32_t size, flags, out_ioas_id; };
+struct kfit_ioas_unmap { uint32_t size, ioas_id; uint64_t iova, length; };
+struct kfit_ioas_map_file {
+	uint32_t size, flags, ioas_id;
+	int32_t fd;
+	uint64_t start, length, iova;
+};
+struct kfit_bind_iommufd { uint32_t argsz, flags; int32_t iommufd; uint32_t out_devid; uint64_t token_uuid_ptr; };
+struct kfit_attach_pt { uint32_t argsz, flags, pt_id, pasid; };
+struct kfit_feature_dma_buf {
+	uint32_t argsz, flags; /* struct vfio_device_feature */
+	uint32_t region_index, open_flags, db_flags, nr_ranges;
+	uint64_t offset, length; /* one struct vfio_region_dma_range */
+};
+
+/* The IOMMU group number of a PCI function (its iommu_group link), or -1. */
+static int iommu_group_of(const char *bdf)
+{
+	char path[256], target[256];
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return -1;
+	target[n] = 0;
+	const char *slash = strrchr(target, '/');
+	return atoi(slash ? slash + 1 : target);
+}
+
+/* Registers an eventfd as the device's request channel; the eventfd, or -1 after "error". */
+static int vfio_request_channel(int dev)
+{
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (efd < 0) {
+		fail("eventfd", errno);
+		return -1;
+	}
+	char buf[sizeof(struct vfio_irq_set) + sizeof(int)];
+	struct vfio_irq_set *set = (struct vfio_irq_set *)buf;
+	set->argsz = sizeof(buf);
+	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	set->index = VFIO_PCI_REQ_IRQ_INDEX;
+	set->start = 0;
+	set->count = 1;
+	memcpy(set->data, &efd, sizeof(int));
+	if (ioctl(dev, VFIO_DEVICE_SET_IRQS, set)) {
+		fail("set_irqs_req", errno);
+		close(efd);
+		return -1;
+	}
+	return efd;
+}
+
+/* Reads the request eventfd; each signal is one "vfio_request".  The count so far. */
+static int vfio_requests(int efd, int count)
+{
+	uint64_t v;
+	while (efd >= 0 && read(efd, &v, sizeof(v)) == sizeof(v)) {
+		for (uint64_t i = 0; i < v; i++) {
+			count++;
+			event("vfio_request", "\"count\":%d", count);
+		}
+	}
+	return count;
+}
+
+static int on_request_release(const char *mode)
+{
+	return mode && strcmp(mode, "release") == 0;
+}
+
+/*
+ * vfio-hold: the legacy container/group interface (6.12 and 7.2 alike);
+ * maps the BAR and holds the device open until the hold ends, a signal, or
+ * (with --on-request release) the kernel's first request.
+ */
+static int cmd_vfio_hold(int argc, char **argv)
+{
+	struct cmd_opts o = { .hold = 30, .bar = 2, .on_request = "ignore" };
+	char b1[256], path[64];
+	int container = -1, group = -1, dev = -1, efd = -1, requests = 0, status = 1;
+	void *map = MAP_FAILED;
+	size_t map_len = 0;
+	const char *why = "error";
+
+	if (parse_opts(argc, argv, "b:B:h:r:", &o))
+		return 2;
+	if (!o.bdf || o.hold < 0 || o.bar < 0 || o.bar > 5 ||
+	    (strcmp(o.on_request, "ignore") && strcmp(o.on_request, "release"))) {
+		fprintf(stderr, "usage: kfit-guest vfio-hold --bdf BDF [--bar N] [--hold SECONDS] "
+				"[--on-request ignore|release]\n");
+		return 2;
+	}
+	install_signals(1, 0);
+	install_probe_signal();
+	event("start", "\"pid\":%d,\"bdf\":\"%s\",\"bar\":%d,\"hold_s\":%.3f,\"on_request\":\"%s\"",
+	      getpid(), js(o.bdf, b1, sizeof(b1)), o.bar, o.hold, o.on_request);
+
+	int gnum = iommu_group_of(o.bdf);
+	if (gnum < 0) {
+		event("unsupported", "\"what\":\"vfio\",\"reason\":\"%s has no IOMMU group (no IOMMU in the guest?)\"",
+		      js(o.bdf, b1, sizeof(b1)));
+		event("exit", "\"status\":0");
+		return 0;
+	}
+	container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	if (container < 0) {
+		fail("open_container", errno);
+		goto out;
+	}
+	if (ioctl(container, VFIO_GET_API_VERSION) != VFIO_API_VERSION ||
+	    !ioctl(container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU)) {
+		fail("container_type1v2", ENOTSUP);
+		goto out;
+	}
+	snprintf(path, sizeof(path), "/dev/vfio/%d", gnum);
+	group = open(path, O_RDWR | O_CLOEXEC);
+	if (group < 0) {
+		fail("open_group", errno);
+		goto out;
+	}
+	struct vfio_group_status gs = { .argsz = sizeof(gs) };
+	if (ioctl(group, VFIO_GROUP_GET_STATUS, &gs) || !(gs.flags & VFIO_GROUP_FLAGS_VIABLE)) {
+		fail("group_viable", errno ? errno : EBUSY);
+		goto out;
+	}
+	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container) ||
+	    ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU)) {
+		fail("set_container", errno);
+		goto out;
+	}
+	dev = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, o.bdf);
+	if (dev < 0) {
+		fail("get_device_fd", errno);
+		goto out;
+	}
+	struct vfio_region_info ri = { .argsz = sizeof(ri), .index = (uint32_t)o.bar };
+	if (ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &ri)) {
+		fail("region_info", errno);
+		goto out;
+	}
+	if (ri.flags & VFIO_REGION_INFO_FLAG_MMAP && ri.size) {
+		map_len = ri.size;
+		map = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, dev, (off_t)ri.offset);
+		if (map == MAP_FAILED) {
+			fail("mmap_bar", errno);
+			goto out;
+		}
+		((volatile unsigned char *)map)[0] = 0x6b; /* fault it in, as a user of the BAR would */
+	}
+	event("vfio_open", "\"group\":%d,\"bar\":%d,\"bar_size\":%llu,\"mapped\":%s", gnum, o.bar,
+	      (unsigned long long)ri.size, map != MAP_FAILED ? "true" : "false");
+	efd = vfio_request_channel(dev);
+	if (efd < 0)
+		goto out;
+
+	uint64_t until = now_ns() + (uint64_t)(o.hold * 1e9);
+	why = "hold_elapsed";
+	while (now_ns() < until) {
+		if (release_signal) {
+			why = "signal";
+			break;
+		}
+		struct pollfd p = { .fd = efd, .events = POLLIN };
+		if (poll(&p, 1, 10) > 0) {
+			requests = vfio_requests(efd, requests);
+			if (on_request_release(o.on_request)) {
+				why = "request";
+				break;
+			}
+		}
+		if (probe_signal && map != MAP_FAILED) {
+			probe_signal = 0;
+			probe_mapping(map);
+		}
+	}
+	status = 0;
+
+out:
+	event("release_start", "\"reason\":\"%s\"", why);
+	requests = vfio_requests(efd, requests);
+	if (map != MAP_FAILED)
+		munmap(map, map_len);
+	if (efd >= 0)
+		close(efd);
+	int rc = dev >= 0 ? close(dev) : 0;
+	if (group >= 0)
+		close(group);
+	if (container >= 0)
+		close(container);
+	event("released", "\"rc\":%d", rc);
+	event("exit", "\"status\":%d", status);
+	return status;
+}
+
+/* The vfio cdev of a PCI function (/dev/vfio/devices/vfioN), or NULL. */
+static const char *vfio_cdev_of(const char *bdf, char *out, size_t len)
+{
+	char dir[256];
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
+	DIR *d = opendir(dir);
+	if (!d)
+		return NULL;
+	struct dirent *e;
+	const char *found = NULL;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "vfio", 4) == 0) {
+			snprintf(out, len, "/dev/vfio/devices/%s", e->d_name);
+			found = out;
+			break;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* Maps the dma-buf into the IOAS once more: whether the exporter still gives its memory. */
+static void dmabuf_probe(int iommufd, uint32_t ioas, int dmabuf, uint64_t length, const char *when)
+{
+	char b1[256];
+	struct kfit_ioas_map_file mf = { .size = sizeof(mf), .ioas_id = ioas, .fd = dmabuf,
+		.flags = KFIT_IOAS_MAP_READABLE | KFIT_IOAS_MAP_WRITEABLE, .start = 0, .length = length };
+	if (ioctl(iommufd, KFIT_IOMMU_IOAS_MAP_FILE, &mf) == 0) {
+		event("probe", "\"when\":\"%s\",\"ok\":true", when);
+		struct kfit_ioas_unmap um = { .size = sizeof(um), .ioas_id = ioas, .iova = mf.iova, .length = length };
+		ioctl(iommufd, KFIT_IOMMU_IOAS_UNMAP, &um);
+	} else {
+		int err = errno;
+		event("probe", "\"when\":\"%s\",\"ok\":false,\"errno\":%d,\"message\":\"%s\"", when, err,
+		      js(strerror(err), b1, sizeof(b1)));
+	}
+}
+
+/*
+ * dmabuf-hold: VFIO's device cdev bound to iommufd; the BAR exported as a
+ * dma-buf (VFIO_DEVICE_FEATURE_DMA_BUF) and imported into an IOAS
+ * (IOMMU_IOAS_MAP_FILE), which pins it revocably.  The device fd is closed
+ * on the first request (--on-request release), after --close-device-after
+ * seconds, or at the end; the import is kept to the end, and SIGUSR2 (and
+ * each close or reset) probes whether the dma-buf still maps.
+ */
+static int cmd_dmabuf_hold(int argc, char **argv)
+{
+	struct cmd_opts o = { .hold = 30, .bar = 2, .size = 1 << 20, .on_request = "ignore" };
+	char b1[256], cdev[300];
+	int iommufd = -1, dev = -1, dmabuf = -1, efd = -1, requests = 0, status = 1;
+	uint32_t ioas = 0;
+	uint64_t iova = 0;
+	int imported = 0;
+	const char *why = "error";
+
+	if (parse_opts(argc, argv, "b:B:s:h:r:C:R:", &o))
+		return 2;
+	if (!o.bdf || o.hold < 0 || o.bar < 0 || o.bar > 5 || o.size == 0 || o.close_after < 0 ||
+	    o.reset_after < 0 || (strcmp(o.on_request, "ignore") && strcmp(o.on_request, "release"))) {
+		fprintf(stderr, "usage: kfit-guest dmabuf-hold --bdf BDF [--bar N] [--size BYTES] [--hold SECONDS] "
+				"[--on-request ignore|release] [--close-device-after SECONDS] "
+				"[--reset-after SECONDS]\n");
+		return 2;
+	}
+	install_signals(1, 0);
+	install_probe_signal();
+	event("start", "\"pid\":%d,\"bdf\":\"%s\",\"bar\":%d,\"size\":%zu,\"hold_s\":%.3f,\"on_request\":\"%s\"",
+	      getpid(), js(o.bdf, b1, sizeof(b1)), o.bar, o.size, o.hold, o.on_request);
+
+	iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	if (iommufd < 0) {
+		int err = errno;
+		event("unsupported", "\"what\":\"iommufd\",\"reason\":\"open /dev/iommu: %s\"",
+		      js(strerror(err), b1, sizeof(b1)));
+		status = 0;
+		goto out;
+	}
+	if (!vfio_cdev_of(o.bdf, cdev, sizeof(cdev))) {
+		event("unsupported", "\"what\":\"vfio_cdev\",\"reason\":\"%s has no vfio-dev cdev (not bound to vfio-pci, "
+		      "or no CONFIG_VFIO_DEVICE_CDEV)\"", js(o.bdf, b1, sizeof(b1)));
+		status = 0;
+		goto out;
+	}
+	dev = open(cdev, O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		fail("open_cdev", errno);
+		goto out;
+	}
+	struct kfit_bind_iommufd bind = { .argsz = sizeof(bind), .iommufd = iommufd };
+	if (ioctl(dev, KFIT_VFIO_DEVICE_BIND_IOMMUFD, &bind)) {
+		fail("bind_iommufd", errno);
+		goto out;
+	}
+	struct kfit_ioas_alloc ia = { .size = sizeof(ia) };
+	if (ioctl(iommufd, KFIT_IOMMU_IOAS_ALLOC, &ia)) {
+		fail("ioas_alloc", errno);
+		goto out;
+	}
+	ioas = ia.out_ioas_id;
+	struct kfit_attach_pt at = { .argsz = sizeof(at), .pt_id = ioas };
+	if (ioctl(dev, KFIT_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at)) {
+		fail("attach_ioas", errno);
+		goto out;
+	}
+	struct kfit_feature_dma_buf fd = {
+		.argsz = sizeof(fd), .flags = VFIO_DEVICE_FEATURE_GET | KFIT_VFIO_DEVICE_FEATURE_DMA_BUF,
+		.region_index = (uint32_t)o.bar, .open_flags = O_RDWR | O_CLOEXEC, .nr_ranges = 1,
+		.offset = 0, .length = o.size,
+	};
+	dmabuf = ioctl(dev, VFIO_DEVICE_FEATURE, &fd);
+	if (dmabuf < 0) {
+		int err = errno;
+		/* 6.12 knows no such feature: EINVAL/ENOTTY for an unknown one. */
+		if (err == EINVAL || err == ENOTTY || err == EOPNOTSUPP)
+			event("unsupported", "\"what\":\"vfio_dma_buf\",\"reason\":\"VFIO_DEVICE_FEATURE_DMA_BUF "
+			      "on BAR %d: %s\"", o.bar, js(strerror(err), b1, sizeof(b1)));
+		else
+			fail("dma_buf_export", err);
+		status = err == EINVAL || err == ENOTTY || err == EOPNOTSUPP ? 0 : 1;
+		goto out;
+	}
+	event("dmabuf_exported", "\"fd\":%d,\"size\":%zu", dmabuf, o.size);
+	struct kfit_ioas_map_file mf = { .size = sizeof(mf), .ioas_id = ioas, .fd = dmabuf,
+		.flags = KFIT_IOAS_MAP_READABLE | KFIT_IOAS_MAP_WRITEABLE, .start = 0, .length = o.size };
+	if (ioctl(iommufd, KFIT_IOMMU_IOAS_MAP_FILE, &mf)) {
+		int err = errno;
+		if (err == ENOTTY || err == EOPNOTSUPP) {
+			event("unsupported", "\"what\":\"iommufd_dma_buf\",\"reason\":\"IOMMU_IOAS_MAP_FILE of a dma-buf: %s\"",
+			      js(strerror(err), b1, sizeof(b1)));
+			status = 0;
+		} else {
+			fail("ioas_map_file", err);
+		}
+		goto out;
+	}
+	iova = mf.iova;
+	imported = 1;
+	event("imported", "\"iova\":%llu,\"length\":%zu", (unsigned long long)iova, o.size);
+	efd = vfio_request_channel(dev);
+	if (efd < 0)
+		goto out;
+
+	uint64_t t0 = now_ns(), until = t0 + (uint64_t)(o.hold * 1e9);
+	uint64_t close_at = o.close_after > 0 ? t0 + (uint64_t)(o.close_after * 1e9) : 0;
+	uint64_t reset_at = o.reset_after > 0 ? t0 + (uint64_t)(o.reset_after * 1e9) : 0;
+	why = "hold_elapsed";
+	while (now_ns() < until) {
+		if (release_signal) {
+			why = "signal";
+			break;
+		}
+		struct pollfd p = { .fd = efd, .events = POLLIN };
+		int got = efd >= 0 && poll(&p, 1, 10) > 0;
+		if (efd < 0) {
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+		if (got)
+			requests = vfio_requests(efd, requests);
+		if (dev >= 0 && ((got && on_request_release(o.on_request)) || (close_at && now_ns() >= close_at))) {
+			/* Closing the device revokes its dma-bufs; the import stays, its pages gone. */
+			close(efd);
+			efd = -1;
+			int rc = close(dev);
+			dev = -1;
+			event("device_closed", "\"reason\":\"%s\",\"rc\":%d", got ? "request" : "close_after", rc);
+			dmabuf_probe(iommufd, ioas, dmabuf, o.size, "after_close");
+		}
+		if (dev >= 0 && reset_at && now_ns() >= reset_at) {
+			reset_at = 0;
+			int rc = ioctl(dev, VFIO_DEVICE_RESET);
+			event("device_reset", "\"rc\":%d,\"errno\":%d", rc, rc ? errno : 0);
+			dmabuf_probe(iommufd, ioas, dmabuf, o.size, "after_reset");
+		}
+		if (probe_signal) {
+			probe_signal = 0;
+			dmabuf_probe(iommufd, ioas, dmabuf, o.size, "signal");
+		}
+	}
+	status = 0;
+
+out:
+	event("release_start", "\"reason\":\"%s\"", why);
+	requests = vfio_requests(efd, requests);
+	if (imported) {
+		struct kfit_ioas_unmap um = { .size = sizeof(um), .ioas_id = ioas, .iova = iova, .length = o.size };
+		if (ioctl(iommufd, KFIT_IOMMU_IOAS_UNMAP, &um))
+			fail("ioas_unmap", errno);
+	}
+	if (efd >= 0)
+		close(efd);
+	if (dmabuf >= 0)
+		close(dmabuf);
+	int rc = dev >= 0 ? close(dev) : 0;
+	if (iommufd >= 0)
+		close(iommufd);
+	event("released", "\"rc\":%d", rc);
+	event("exit", "\"status\":%d", status);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "pin") == 0)
@@ -1321,10 +1859,14 @@ int main(int argc, char **argv)
 		return cmd_serve(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "rdma-writer") == 0)
 		return cmd_rdma_writer(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "vfio-hold") == 0)
+		return cmd_vfio_hold(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "dmabuf-hold") == 0)
+		return cmd_dmabuf_hold(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "now") == 0) {
 		event("now", NULL);
 		return 0;
 	}
-	fprintf(stderr, "usage: kfit-guest pin|write|now|serve|rdma-writer ...\n");
+	fprintf(stderr, "usage: kfit-guest pin|write|now|serve|rdma-writer|vfio-hold|dmabuf-hold ...\n");
 	return 2;
 }

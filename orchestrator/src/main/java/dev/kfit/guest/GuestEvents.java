@@ -63,10 +63,31 @@ public final class GuestEvents {
     public static final String SUMMARY = "summary";
     /** The guest's CLOCK_MONOTONIC, for clock calibration. */
     public static final String NOW = "now";
+    /** What the RDMA device says about on-demand paging. */
+    public static final String ODP_CAPS = "odp_caps";
+    /** The kernel lacks the mechanism (ODP, VFIO, iommufd, VFIO's dma-buf): the cell is UNSUPPORTED. */
+    public static final String UNSUPPORTED = "unsupported";
+    /** The holder read and wrote its mapping once. */
+    public static final String ACCESS = "access";
+    /** A VFIO holder has the device open and its BAR mapped. */
+    public static final String VFIO_OPEN = "vfio_open";
+    /** The kernel asked the VFIO holder to release the device. */
+    public static final String VFIO_REQUEST = "vfio_request";
+    /** VFIO exported a BAR as a dma-buf. */
+    public static final String DMABUF_EXPORTED = "dmabuf_exported";
+    /** iommufd imported the dma-buf. */
+    public static final String IMPORTED = "imported";
+    /** The dma-buf holder closed its VFIO device fd. */
+    public static final String DEVICE_CLOSED = "device_closed";
+    /** The dma-buf holder reset the device. */
+    public static final String DEVICE_RESET = "device_reset";
+    /** A second import of the dma-buf: does it still map? */
+    public static final String PROBE = "probe";
 
     /** Every name above, in the schema's order. */
     public static final List<String> ALL = List.of(
             ERROR, MAPPED, REG_START, REG_FAILED, REGISTERED, RELEASE_START, RELEASED, START, EXIT, WRITE_ARMED,
             WRITE_START, WRITE_END, DEVICE, ASYNC_EVENT, QP_STATE, LISTENING, PEER_CONNECTED, QP_READY, PEER_CLOSED,
-            RESOLVE_FAILED, TICK, CONNECTED, WC, WC_TIMEOUT, SUMMARY, NOW);
+            RESOLVE_FAILED, TICK, CONNECTED, WC, WC_TIMEOUT, SUMMARY, NOW, ODP_CAPS, UNSUPPORTED, ACCESS, VFIO_OPEN,
+            VFIO_REQUEST, DMABUF_EXPORTED, IMPORTED, DEVICE_CLOSED, DEVICE_RESET, PROBE);
 }
