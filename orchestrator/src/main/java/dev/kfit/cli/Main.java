@@ -39,7 +39,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "kfit", mixinStandardHelpOptions = true, version = "kfit 0.1",
         description = "kernel fault-injection testbed: build kernels, boot them in QEMU, inject faults, judge.",
-        subcommands = {Main.Run.class, Main.Reproduce.class, Main.Nightly.class, Main.Report.class, Main.Compare.class, Main.MergeRuns.class,
+        subcommands = {Main.Run.class, Main.Reproduce.class, Main.Designs.class, Main.Nightly.class, Main.Report.class, Main.Compare.class, Main.MergeRuns.class,
                 Main.ShowShards.class, Main.Build.class})
 public final class Main {
     @Option(names = "--stacktrace", description = "print the stack trace of an error", scope = CommandLine.ScopeType.INHERIT)
@@ -213,6 +213,19 @@ public final class Main {
         @Override
         public Integer call() {
             return exitCode(runSpec(builtin("examples/reproduce.yaml"), options).results());
+        }
+    }
+
+    @Command(name = "designs", description = {"Which designs let an unbind finish: examples/designs.yaml (the long-term pin,",
+            "on-demand paging, VFIO with two holders, revocable dma-buf, on 6.12 and 7.2); the report opens with",
+            "the table mechanism x kernel."})
+    static final class Designs implements Callable<Integer> {
+        @CommandLine.Mixin
+        RunOptions options = new RunOptions();
+
+        @Override
+        public Integer call() {
+            return exitCode(runSpec(builtin("examples/designs.yaml"), options).results());
         }
     }
 

@@ -34,4 +34,19 @@ public final class P2pDevice {
         ExecResult r = g.exec(List.of("cat", "/sys/bus/pci/devices/" + bdf + "/p2pmem/published"), Guest.COMMAND_TIMEOUT);
         return r.ok() ? r.stdout().strip() : null;
     }
+
+    /**
+     * Hands the function to vfio-pci (driver_override, unbind from its driver, reprobe), as a VFIO user
+     * would; its P2P memory is gone from then on. Fails with what the guest said.
+     */
+    public static void bindToVfio(Guest g, String bdf) {
+        String dev = "/sys/bus/pci/devices/" + bdf;
+        ExecResult r = g.exec(List.of("sh", "-c", "set -e; echo vfio-pci > " + dev + "/driver_override;"
+                + " if [ -e " + dev + "/driver ]; then echo " + bdf + " > " + dev + "/driver/unbind; fi;"
+                + " echo " + bdf + " > /sys/bus/pci/drivers_probe; readlink " + dev + "/driver"), Guest.COMMAND_TIMEOUT);
+        if (!r.ok() || !r.stdout().strip().endsWith("/vfio-pci")) {
+            throw new InfraException("guest " + g.name() + ": could not bind " + bdf + " to vfio-pci (exit " + r.exitStatus()
+                    + "): " + (r.stderr().strip() + " " + r.stdout().strip()).strip());
+        }
+    }
 }

@@ -42,10 +42,26 @@ public record CellResult(
         double durationS,
         int attempts,
         java.util.Map<String, String> hosts,
-        List<Measurement> measurements) {
+        List<Measurement> measurements,
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        java.util.Map<String, String> notes) {
 
     public CellResult {
         measurements = measurements == null ? null : List.copyOf(measurements);
+        notes = notes == null || notes.isEmpty() ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(notes));
+    }
+
+    public CellResult(String id, String kernel, String kernelVersion, String kernelSource, List<String> patches,
+                      String scenario, int repetition, String verdict, Pin pin, Double unbindMs,
+                      Double blockedAfterReleaseMs, List<SplatResult> splats,
+                      List<dev.kfit.scenario.ScenarioOutcome.FaultResult> faults,
+                      dev.kfit.scenario.ScenarioOutcome.TrafficResult traffic, java.util.Map<String, Object> recovery,
+                      String console, java.util.Map<String, String> consoles, String history, String error,
+                      String startedAt, double durationS, int attempts, java.util.Map<String, String> hosts,
+                      List<Measurement> measurements) {
+        this(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin, unbindMs,
+                blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error, startedAt,
+                durationS, attempts, hosts, measurements, null);
     }
 
     public CellResult(String id, String kernel, String kernelVersion, String kernelSource, List<String> patches,
@@ -64,7 +80,7 @@ public record CellResult(
     public CellResult withAttempts(int n) {
         return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
                 unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
-                startedAt, durationS, n, hosts, measurements);
+                startedAt, durationS, n, hosts, measurements, notes);
     }
 
     /** The same result, saying which host ran each guest. */
@@ -72,14 +88,21 @@ public record CellResult(
         return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
                 unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
                 startedAt, durationS, attempts, guestHosts == null ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(guestHosts)),
-                measurements);
+                measurements, notes);
     }
 
     /** The same result with the checker's measurements. */
     public CellResult withMeasurements(List<Measurement> m) {
         return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
                 unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
-                startedAt, durationS, attempts, hosts, m);
+                startedAt, durationS, attempts, hosts, m, notes);
+    }
+
+    /** The same result with the checker's notes (what the holder and a peer saw, why UNSUPPORTED). */
+    public CellResult withNotes(java.util.Map<String, String> n) {
+        return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
+                unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
+                startedAt, durationS, attempts, hosts, measurements, n);
     }
 
     /**

@@ -129,7 +129,7 @@ public final class CellRunner {
                     layout.relative(mainConsole), consolePaths, layout.relative(dir.resolve("history.jsonl")),
                     judgement.error(),
                     started.toString(), Duration.between(started, Instant.now()).toMillis() / 1000.0, 1)
-                    .withMeasurements(judgement.measurements());
+                    .withMeasurements(judgement.measurements()).withNotes(judgement.notes());
         }
     }
 

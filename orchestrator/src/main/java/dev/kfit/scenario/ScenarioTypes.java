@@ -1,9 +1,15 @@
 package dev.kfit.scenario;
 
+import dev.kfit.scenario.dmabuf.DmabufUnbind;
+import dev.kfit.scenario.dmabuf.DmabufUnbindScenario;
+import dev.kfit.scenario.odp.OdpUnbind;
+import dev.kfit.scenario.odp.OdpUnbindScenario;
 import dev.kfit.scenario.pinned.PinnedUnbind;
 import dev.kfit.scenario.pinned.PinnedUnbindScenario;
 import dev.kfit.scenario.traffic.RdmaTraffic;
 import dev.kfit.scenario.traffic.RdmaTrafficScenario;
+import dev.kfit.scenario.vfio.VfioUnbind;
+import dev.kfit.scenario.vfio.VfioUnbindScenario;
 import dev.kfit.spec.ScenarioSpec;
 import dev.kfit.spec.SpecMap;
 import dev.kfit.spec.TopologySpec;
@@ -50,7 +56,11 @@ public final class ScenarioTypes {
             new Type<>(PinnedUnbind.TYPE, PinnedUnbind.KEYS, PinnedUnbind.class, PinnedUnbind::parse,
                     PinnedUnbindScenario::new),
             new Type<>(RdmaTraffic.TYPE, RdmaTraffic.KEYS, RdmaTraffic.class, RdmaTraffic::parse,
-                    RdmaTrafficScenario::new));
+                    RdmaTrafficScenario::new),
+            new Type<>(OdpUnbind.TYPE, OdpUnbind.KEYS, OdpUnbind.class, OdpUnbind::parse, OdpUnbindScenario::new),
+            new Type<>(VfioUnbind.TYPE, VfioUnbind.KEYS, VfioUnbind.class, VfioUnbind::parse, VfioUnbindScenario::new),
+            new Type<>(DmabufUnbind.TYPE, DmabufUnbind.KEYS, DmabufUnbind.class, DmabufUnbind::parse,
+                    DmabufUnbindScenario::new));
 
     /** The type of that name, or null. */
     public static Type<?> find(String name) {

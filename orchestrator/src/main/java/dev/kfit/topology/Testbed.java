@@ -129,14 +129,15 @@ public final class Testbed implements AutoCloseable {
             if (host.isLocal()) {
                 cfg = new QemuConfig("qemu-system-x86_64", g, ctx.accel().apply(host), ctx.sizes().cpus(),
                         ctx.sizes().memoryMb(), kernel.bzImage(), image.rootfs(), kernelArgs.get(g), localConsole,
-                        hostDir.resolve(g + ".qmp"), host.freePort("127.0.0.1"), role.cmbMb(), nics.get(g), 0, true);
+                        hostDir.resolve(g + ".qmp"), host.freePort("127.0.0.1"), role.cmbMb(), nics.get(g), 0, true,
+                        role.iommu());
             } else {
                 Path bz = staged.get(host)[0];
                 Path root = staged.get(host)[1];
                 cfg = new QemuConfig("qemu-system-x86_64", g, ctx.accel().apply(host), ctx.sizes().cpus(),
                         ctx.sizes().memoryMb(), bz, root, kernelArgs.get(g), hostDir.resolve(g + ".console"),
                         hostDir.resolve(g + ".qmp"), host.freePort("127.0.0.1"), role.cmbMb(), nics.get(g),
-                        host.freePort("127.0.0.1"), false);
+                        host.freePort("127.0.0.1"), false, role.iommu());
             }
             consoles.put(g, localConsole);
             history.host("boot_start", Map.of("guest", g, "host", host.name(), "kernel", kernel.label(),

@@ -10,12 +10,25 @@ import java.util.Objects;
  * @param error        for kfit's own error ({@link Verdict#isKfitError()}), what went wrong; else null
  * @param measurements what was measured, in the order reports show it
  * @param columns      the results.json fields older than measurements, kept for users' scripts
+ * @param notes        what the checker saw that is not a number, by name ({@code holder}, {@code peer},
+ *                     {@code reason}): short sentences for reports, in the order shown
  */
-public record Judgement(Verdict verdict, String error, List<Measurement> measurements, Columns columns) {
+public record Judgement(Verdict verdict, String error, List<Measurement> measurements, Columns columns,
+                        java.util.Map<String, String> notes) {
     public Judgement {
         Objects.requireNonNull(verdict, "verdict");
         measurements = List.copyOf(measurements);
         columns = columns == null ? Columns.NONE : columns;
+        notes = notes == null ? java.util.Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(notes));
+    }
+
+    public Judgement(Verdict verdict, String error, List<Measurement> measurements, Columns columns) {
+        this(verdict, error, measurements, columns, null);
+    }
+
+    /** The same judgement with notes. */
+    public Judgement withNotes(java.util.Map<String, String> n) {
+        return new Judgement(verdict, error, measurements, columns, n);
     }
 
     /** A kernel verdict with its measurements. */
@@ -33,7 +46,7 @@ public record Judgement(Verdict verdict, String error, List<Measurement> measure
 
     /** The same judgement under another verdict (a crash outranks what the checker said). */
     public Judgement as(Verdict v, String why) {
-        return new Judgement(v, v.isKfitError() ? why : null, measurements, columns);
+        return new Judgement(v, v.isKfitError() ? why : null, measurements, columns, notes);
     }
 
     /**

@@ -24,6 +24,26 @@ public enum Verdict {
     PROMPT(Kind.KERNEL_OK),
     /** Traffic ran (with its faults, if any) and every fault returned: the figures are in the measurements. */
     TRAFFIC_OK(Kind.KERNEL_OK),
+    /**
+     * The unbind returned promptly and every access through the holder's old mapping, registration or
+     * import failed afterwards: the design revokes the memory instead of waiting for its users.
+     */
+    REVOKED(Kind.KERNEL_OK),
+    /**
+     * The unbind returned while the device memory was still reachable through the holder's mapping,
+     * registration or import (a read, a peer's RDMA write or a re-import worked afterwards).
+     */
+    REACHABLE_AFTER_UNBIND(Kind.FINDING),
+    /**
+     * The unbind asked the holder to let go through VFIO's request channel and returned once it did:
+     * the cooperative protocol working.
+     */
+    RELEASED_ON_REQUEST(Kind.KERNEL_OK),
+    /**
+     * The kernel lacks the mechanism the scenario exercises (rxe without ODP, no VFIO dma-buf export):
+     * a statement about the kernel, not an error; the cell's notes give the reason the guest saw.
+     */
+    UNSUPPORTED(Kind.KERNEL_OK),
     /** The kernel panicked, oopsed or hit BUG, on any guest, whatever the scenario type. */
     CRASH(Kind.FINDING),
     /** kfit's own failure (boot, SSH, QEMU, no observation): never counted as a kernel finding. */

@@ -43,6 +43,11 @@ public final class QemuCommandLine {
         add(a, "-qmp", (c.qmpPort() > 0 ? "tcp:127.0.0.1:" + c.qmpPort() : "unix:" + c.qmpSocket()) + ",server=on,wait=off");
         // snapshot=on: writes go to a temporary overlay QEMU deletes itself, so no image is left behind.
         add(a, "-drive", "file=" + c.rootImage() + ",format=raw,if=virtio,snapshot=on");
+        if (c.iommu()) {
+            // Before the other PCI devices, which it translates. No interrupt remapping: TCG has no
+            // split irqchip to offer it, and VFIO and iommufd need only DMA translation.
+            add(a, "-device", "intel-iommu,intremap=off");
+        }
         add(a, "-device", "virtio-rng-pci");
         // User networking only carries the SSH forward; restrict=on keeps the guest off any other network.
         add(a, "-netdev", "user,id=mgmt,restrict=on,hostfwd=tcp:127.0.0.1:" + c.sshHostPort() + "-:22");

@@ -34,11 +34,20 @@ public record QemuConfig(
         int nvmeCmbMb,
         List<SocketLink> links,
         int qmpPort,
-        boolean localFiles) {
+        boolean localFiles,
+        boolean iommu) {
 
     public QemuConfig {
         extraKernelArgs = List.copyOf(extraKernelArgs);
         links = List.copyOf(links);
+    }
+
+    /** Without an emulated IOMMU, as most guests are. */
+    public QemuConfig(String qemuBinary, String name, Accel accel, int cpus, int memoryMb, Path kernel, Path rootImage,
+                      List<String> extraKernelArgs, Path consoleLog, Path qmpSocket, int sshHostPort, int nvmeCmbMb,
+                      List<SocketLink> links, int qmpPort, boolean localFiles) {
+        this(qemuBinary, name, accel, cpus, memoryMb, kernel, rootImage, extraKernelArgs, consoleLog, qmpSocket,
+                sshHostPort, nvmeCmbMb, links, qmpPort, localFiles, false);
     }
 
     /** A guest on this machine, with QMP on a unix socket. */

@@ -1,0 +1,134 @@
+package dev.kfit.scenario;
+
+import dev.kfit.fault.SysfsWriteFault;
+import dev.kfit.guest.Guest;
+import dev.kfit.guest.GuestEvents;
+import dev.kfit.history.Event;
+import dev.kfit.spec.SpecMap;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A process in a guest that holds device memory, and a sysfs fault (unbind or PCI removal) raced
+ * against it: the shape the designs scenario types (odp-unbind, vfio-unbind, dmabuf-unbind) share.
+ * The fault is armed in the guest for a guest time; kfit then watches, bounded, until the fault has
+ * returned and the holder has let go, or the grace after the holder's release has run out (a hang).
+ * All times are the guest's CLOCK_MONOTONIC.
+ */
+public final class HolderRace {
+    /** The faults these scenarios race against a holder. */
+    public static final List<String> FAULTS = List.of("unbind", "pci-remove");
+    private static final Duration POLL = Duration.ofMillis(250);
+
+    private HolderRace() {
+    }
+
+    /**
+     * What the race showed.
+     *
+     * @param faultStartNs  when the write started
+     * @param faultEndNs    when it returned, null if it had not by the end of the watch
+     * @param releaseNs     when the holder started to let go, null if it never did
+     * @param releaseReason what made it let go (hold_elapsed, request, signal, error)
+     * @param waitedUntilNs up to when kfit watched
+     * @param holder        every event of the holder
+     */
+    public record Result(Long faultStartNs, Long faultEndNs, Boolean faultOk, Integer faultErrno, Long releaseNs,
+                         String releaseReason, Long waitedUntilNs, List<Event> holder) {
+        public Result {
+            holder = List.copyOf(holder);
+        }
+
+        public Double faultMs() {
+            return faultStartNs != null && faultEndNs != null ? (faultEndNs - faultStartNs) / 1e6 : null;
+        }
+
+        /** Whether the fault returned before the holder let go. */
+        public boolean returnedWhileHeld() {
+            return faultEndNs != null && (releaseNs == null || faultEndNs < releaseNs);
+        }
+
+        /** Whether kfit watched the whole grace after the release, so a fault still out is a hang. */
+        public boolean watchedGraceAfterRelease(Duration grace) {
+            return releaseNs != null && waitedUntilNs != null && waitedUntilNs - releaseNs >= grace.toNanos();
+        }
+    }
+
+    /** The spec's {@code fault:}, one of {@link #FAULTS}. */
+    public static String parseFault(SpecMap m) {
+        String f = m.has("fault") ? m.string("fault") : "unbind";
+        if (!FAULTS.contains(f)) {
+            throw m.error("fault", "fault must be one of " + String.join(", ", FAULTS) + ", got '" + f + "'");
+        }
+        return f;
+    }
+
+    /** The fault of that name on the function {@code bdf}, bound to {@code driver}. */
+    public static SysfsWriteFault fault(String kind, Guest g, String bdf, String driver) {
+        return switch (kind) {
+            case "unbind" -> SysfsWriteFault.unbind(g, bdf, driver);
+            case "pci-remove" -> SysfsWriteFault.pciRemove(g, bdf);
+            default -> throw new IllegalArgumentException("no holder fault " + kind);
+        };
+    }
+
+    /**
+     * Arms {@code fault} for guest time {@code atNs} and watches. {@code onReturnedWhileHeld} runs once,
+     * when the fault returned while the holder still holds: it probes what the holder can still reach and
+     * then makes it let go, so that the watch can end before the hold would.
+     *
+     * @param limit the longest the whole watch may take
+     */
+    public static Result watch(Guest g, String holder, SysfsWriteFault fault, long atNs, Duration limit, Duration grace,
+                               Runnable onReturnedWhileHeld) {
+        fault.inject(atNs);
+        long deadline = System.nanoTime() + limit.toNanos();
+        List<Event> held = g.poll(holder);
+        List<Event> faultEvents = List.of();
+        Long releaseNs = null;
+        Long waitedUntil = null;
+        boolean called = false;
+        while (System.nanoTime() < deadline) {
+            held = g.poll(holder);
+            faultEvents = fault.events();
+            releaseNs = Guest.find(held, GuestEvents.RELEASE_START).map(Event::guestNs).orElse(releaseNs);
+            waitedUntil = g.now().orElse(waitedUntil);
+            boolean returned = Guest.find(faultEvents, GuestEvents.WRITE_END).isPresent();
+            boolean holderDone = Guest.find(held, GuestEvents.EXIT).isPresent() || !g.vm().isAlive();
+            if (returned && releaseNs == null && !called) {
+                called = true;
+                onReturnedWhileHeld.run();
+                continue;
+            }
+            if (returned && holderDone) {
+                break;
+            }
+            if (releaseNs != null && waitedUntil != null && waitedUntil - releaseNs > grace.toNanos()) {
+                break; // let go long enough ago: the fault is hung
+            }
+            Guest.pause(POLL);
+        }
+        held = g.poll(holder);
+        faultEvents = fault.events();
+        Optional<Event> start = Guest.find(faultEvents, GuestEvents.WRITE_START);
+        Optional<Event> end = Guest.find(faultEvents, GuestEvents.WRITE_END);
+        Optional<Event> release = Guest.find(held, GuestEvents.RELEASE_START);
+        return new Result(start.map(Event::guestNs).orElse(null), end.map(Event::guestNs).orElse(null),
+                end.map(e -> (Boolean) e.get("ok")).orElse(null),
+                end.map(e -> e.get("errno")).map(n -> ((Number) n).intValue()).orElse(null),
+                release.map(Event::guestNs).orElse(null), release.map(e -> String.valueOf(e.get("reason"))).orElse(null),
+                waitedUntil, held);
+    }
+
+    /** Sends a signal to the guest's kfit-guest processes running {@code command} (pin, serve, vfio-hold...). */
+    public static void signal(Guest g, String sig, String command) {
+        g.exec(List.of("sh", "-c", "busybox pkill -" + sig + " -f 'kfit-guest " + command + "' || true"), Guest.COMMAND_TIMEOUT);
+    }
+
+    /** The holder's first event of that type, waited for (bounded). */
+    public static Optional<Event> await(Guest g, String holder, String type, Duration timeout) {
+        return Guest.find(g.awaitAny(holder, List.of(type, GuestEvents.EXIT), timeout), type);
+    }
+}

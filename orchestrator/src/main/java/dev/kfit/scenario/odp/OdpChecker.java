@@ -1,0 +1,102 @@
+package dev.kfit.scenario.odp;
+
+import dev.kfit.monitor.Splat;
+import dev.kfit.scenario.HolderRace;
+import dev.kfit.verdict.Checker;
+import dev.kfit.verdict.Judgement;
+import dev.kfit.verdict.Measurement;
+import dev.kfit.verdict.Observation;
+import dev.kfit.verdict.Outcome;
+import dev.kfit.verdict.Verdict;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * odp-unbind's judge. A fault that returned while the registration was held is REVOKED when nothing
+ * reached the memory afterwards (the holder's read and write of its mapping failed, no peer write
+ * was accepted), and REACHABLE_AFTER_UNBIND when anything did; one that waited for the holder is
+ * BLOCKED_UNTIL_RELEASE, one that never returned HUNG. A device without ODP is UNSUPPORTED.
+ */
+public final class OdpChecker implements Checker {
+    private final Duration grace;
+
+    public OdpChecker(Duration grace) {
+        this.grace = grace;
+    }
+
+    @Override
+    public Judgement judge(Observation observation, List<Splat> splats) {
+        OdpObservation o = (OdpObservation) observation;
+        Map<String, String> notes = notes(o);
+        List<Measurement> m = measurements(o);
+        if (o.unsupported() != null) {
+            return Judgement.of(Verdict.UNSUPPORTED, m, null).withNotes(notes);
+        }
+        if (o.registration() == Outcome.FAILED) {
+            return Judgement.of(Verdict.PIN_REFUSED, m, null).withNotes(notes);
+        }
+        if (o.registration() != Outcome.OK || o.race() == null) {
+            return Judgement.kfitError(Verdict.INFRA_ERROR, "the holder never reported whether its ODP registration worked",
+                    m, null).withNotes(notes);
+        }
+        HolderRace.Result r = o.race();
+        if (r.faultStartNs() == null) {
+            return Judgement.kfitError(Verdict.INFRA_ERROR, "the " + o.fault() + " never started", m, null).withNotes(notes);
+        }
+        if (r.faultEndNs() == null) {
+            return r.watchedGraceAfterRelease(grace) ? Judgement.of(Verdict.HUNG, m, null).withNotes(notes)
+                    : Judgement.kfitError(Verdict.INFRA_ERROR, "the " + o.fault() + " had not returned, but kfit did not"
+                    + " watch for the whole grace after the release", m, null).withNotes(notes);
+        }
+        if (!r.returnedWhileHeld()) {
+            return Judgement.of(Verdict.BLOCKED_UNTIL_RELEASE, m, null).withNotes(notes);
+        }
+        if (o.accessRead() == null) {
+            return Judgement.kfitError(Verdict.INFRA_ERROR, "the holder did not report its access after the " + o.fault(),
+                    m, null).withNotes(notes);
+        }
+        boolean reachable = "ok".equals(o.accessRead()) || "ok".equals(o.accessWrite()) || o.writesOkAfter() > 0;
+        return Judgement.of(reachable ? Verdict.REACHABLE_AFTER_UNBIND : Verdict.REVOKED, m, null).withNotes(notes);
+    }
+
+    static List<Measurement> measurements(OdpObservation o) {
+        List<Measurement> m = new ArrayList<>();
+        if (o.race() != null && o.race().faultMs() != null) {
+            m.add(Measurement.ms(o.fault().replace('-', '_') + "_ms", o.race().faultMs()));
+            if (!o.race().returnedWhileHeld() && o.race().releaseNs() != null) {
+                m.add(Measurement.ms("blocked_after_release_ms", (o.race().faultEndNs() - o.race().releaseNs()) / 1e6));
+            }
+        }
+        if (o.peer() && o.race() != null && o.race().faultEndNs() != null) {
+            m.add(Measurement.count("peer_writes_after_unbind", o.writesOkAfter()));
+            if (o.peerFirstErrorMs() != null) {
+                m.add(Measurement.ms("peer_first_error_after_unbind_ms", o.peerFirstErrorMs()));
+            }
+        }
+        return m;
+    }
+
+    static Map<String, String> notes(OdpObservation o) {
+        Map<String, String> n = new LinkedHashMap<>();
+        if (o.unsupported() != null) {
+            n.put("reason", o.unsupported());
+        } else if (o.regError() != null) {
+            n.put("reason", "ODP registration refused: " + o.regError());
+        }
+        if (o.accessRead() != null) {
+            n.put("holder", "after the " + o.fault() + ": read " + o.accessRead() + ", write " + o.accessWrite());
+        }
+        if (o.peer() && o.registration() == Outcome.OK) {
+            String err = o.peerFirstError() == null ? "no failed write"
+                    : o.peerFirstError() + (o.peerFirstErrorMs() == null ? "" : String.format(java.util.Locale.ROOT,
+                    " %+.0f ms after the %s returned", o.peerFirstErrorMs(), o.fault()));
+            n.put("peer", o.writesOkBefore() + " writes before, " + o.writesOkAfter() + " after the " + o.fault()
+                    + "; " + err);
+        }
+        return n;
+    }
+}
