@@ -48,12 +48,32 @@ public final class HtmlReport {
                 .append(", guest image ").append(esc(r.run().guestImage())).append(".")
                 .append(r.run().concurrency() == null ? "" : " Cells ran " + esc(r.run().concurrency()) + ".").append("</p>\n");
         comparison(h, against);
+        overview(h, r);
         kernels(h, r);
         latency(h, r); // distributions before the 60-row cell table: that is what a nightly reader compares
         verdicts(h, r);
         timelines(h, r);
         splats(h, r);
         return h.append("</body></html>\n").toString();
+    }
+
+    /** Scenario x kernel: verdicts, latency over the repetitions, what the holder and a peer saw. */
+    private static void overview(StringBuilder h, Results r) {
+        if (!Overview.worthShowing(r)) {
+            return;
+        }
+        h.append("<h2 id=\"overview\">Overview</h2>\n<table id=\"overview-table\"><tr><th>scenario</th><th>kernel</th>")
+                .append("<th>verdict</th><th>latency: median (range)</th><th>what the holder saw</th><th>what a peer saw</th></tr>\n");
+        for (Overview.Row x : Overview.rows(r)) {
+            String cls = x.finding() ? "finding" : x.kfitError() ? "kfit-error" : "kernel-ok";
+            String holder = x.reason() != null ? x.reason() + (x.holder() == null ? "" : "; " + x.holder()) : x.holder();
+            h.append("<tr><td>").append(esc(x.scenario())).append("</td><td>").append(esc(x.kernel()))
+                    .append("</td><td class=\"").append(cls).append("\">").append(esc(x.verdicts())).append("</td><td>")
+                    .append(x.latencyName() == null ? "-" : esc(x.latencyName() + " " + Overview.latency(x) + ", n=" + x.cells()))
+                    .append("</td><td>").append(esc(holder == null ? "-" : holder)).append("</td><td>")
+                    .append(esc(x.peer() == null ? "-" : x.peer())).append("</td></tr>\n");
+        }
+        h.append("</table>\n");
     }
 
     /** What changed since the older run, regressions first: the first thing a nightly reader looks for. */

@@ -39,6 +39,9 @@ public final class Table {
             }
             sb.append('\n');
         }
+        if (Overview.worthShowing(results)) {
+            sb.append('\n').append(Overview.render(results));
+        }
         for (CellResult c : results.cells()) {
             if (c.error() != null) {
                 sb.append("\n").append(c.id()).append(": ").append(c.error().lines().findFirst().orElse("")).append('\n');

@@ -57,9 +57,18 @@ class TableTest {
     }
 
     @Test
+    void theOverviewSummarisesEachScenarioOnEachKernel() {
+        assertThat(table).contains("SCENARIO       KERNEL  VERDICT");
+        assertThat(lines.stream().filter(l -> l.startsWith("pinned-unbind  k61")).findFirst().orElseThrow())
+                .contains("BLOCKED_UNTIL_RELEASE \u00d71, PIN_REFUSED \u00d71").contains("unbind_ms 8.59 s (120.4 ms\u201317.05 s)");
+    }
+
+    @Test
     void infraErrorFirstLineIsShownBelowTheTable() {
-        assertThat(lines.subList(5, lines.size()))
-                .containsExactly("k66-pinned-unbind-r1: SshException: connection refused by 127.0.0.1:40022");
+        // Below the cells the overview (two kernels, repetitions), then the error's first line, once.
+        assertThat(lines.get(lines.size() - 1))
+                .isEqualTo("k66-pinned-unbind-r1: SshException: connection refused by 127.0.0.1:40022");
+        assertThat(lines.stream().filter(l -> l.contains("connection refused"))).hasSize(1);
         // The stack trace stays in results.json, not on the terminal.
         assertThat(table).doesNotContain("dev.kfit.ssh.SshSession.connect");
     }

@@ -313,9 +313,9 @@ class SpecLoaderTest {
     @Test
     void unknownScenarioType() {
         assertError(MINIMAL.replace("- name: pinned-unbind", "- name: long-hold"), 5,
-                "unknown scenario type 'long-hold' (known: pinned-unbind, rdma-traffic); to name a scenario freely,"
+                "unknown scenario type 'long-hold' (known: pinned-unbind, rdma-traffic, odp-unbind, vfio-unbind, dmabuf-unbind); to name a scenario freely,"
                         + " give its type with 'type:'");
-        assertError(MINIMAL + "  - name: x\n    type: rdma\n", 7, "unknown scenario type 'rdma' (known: pinned-unbind, rdma-traffic)");
+        assertError(MINIMAL + "  - name: x\n    type: rdma\n", 7, "unknown scenario type 'rdma' (known: pinned-unbind, rdma-traffic, odp-unbind, vfio-unbind, dmabuf-unbind)");
     }
 
     // ---- empty lists

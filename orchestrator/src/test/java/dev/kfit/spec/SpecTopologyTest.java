@@ -229,7 +229,7 @@ class SpecTopologyTest {
         assertError(MINIMAL + CHAIN.replace("    links:\n", "    link:\n"), 14,
                 "unknown key 'link' in topology (allowed: name, guests, links, placement)");
         assertError(MINIMAL + CHAIN.replace("cmb: 0", "cmb: 0\n        memory: 1G"), 14,
-                "unknown key 'memory' in topology guest (allowed: name, cmb, host)");
+                "unknown key 'memory' in topology guest (allowed: name, cmb, host, iommu)");
     }
 
     @Test

@@ -20,7 +20,8 @@ class VerdictTest {
     @Test
     void theFindingsAreTheOnesAUserWouldNotWant() {
         assertThat(Verdict.values()).filteredOn(Verdict::isFinding)
-                .containsExactlyInAnyOrder(Verdict.BLOCKED_UNTIL_RELEASE, Verdict.HUNG, Verdict.CRASH);
+                .containsExactlyInAnyOrder(Verdict.BLOCKED_UNTIL_RELEASE, Verdict.HUNG, Verdict.REACHABLE_AFTER_UNBIND,
+                        Verdict.CRASH);
     }
 
     @Test
