@@ -80,6 +80,7 @@ public final class ConsoleParser {
     private static final Pattern HELD_LOCKS_END = Pattern.compile("^(?:stack backtrace:|Call Trace:)");
     private static final Pattern TASK_STATE = Pattern.compile("^task:.* state:(\\S+)");
     private static final Pattern SYMBOL = Pattern.compile("^([\\w.$]+)\\+0x[0-9a-f]+/0x[0-9a-f]+");
+    private static final Pattern BARE_NAME = Pattern.compile("[A-Za-z_][\\w.$]*");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{( ?)(\\w+)\\}");
 
     private ConsoleParser() {
@@ -394,7 +395,8 @@ public final class ConsoleParser {
                 }
                 if (fn != null) {
                     culprit = Frames.skipped(fn, kind.skip()) ? stack.culprit(false, kind.skip()) : fn;
-                } else if (head.group("file") != null) {
+                } else if (head.group("file") != null && kind.site() == null) {
+                    // No symbols: the file is all there is (not for a helper's row: its file is the helper's).
                     culprit = head.group("file");
                     file = true;
                 } else {
@@ -531,13 +533,16 @@ public final class ConsoleParser {
 
     // ---------------------------------------------------------------- normalisation
 
-    /** "foo+0x12/0x40" to "foo", null if {@code symbol} is an address. */
+    /** "foo+0x12/0x40" (or KCSAN's bare "foo") to "foo", null if {@code symbol} is an address or null. */
     static String function(String symbol) {
         if (symbol == null) {
             return null;
         }
         Matcher m = SYMBOL.matcher(symbol);
-        return m.find() ? normaliseFunction(m.group(1)) : null;
+        if (m.find()) {
+            return normaliseFunction(m.group(1));
+        }
+        return BARE_NAME.matcher(symbol).matches() ? normaliseFunction(symbol) : null;
     }
 
     /** Drops compiler clone suffixes (".isra.0", ".constprop.0", ".cold", ".part.0"): C names have no dot. */

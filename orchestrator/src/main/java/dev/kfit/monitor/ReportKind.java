@@ -41,7 +41,7 @@ record ReportKind(String name, SplatType type, List<Pattern> starts, Pattern sit
         /**
          * The function the reporting line names ({@code sym} group), else the RIP function, unless it
          * is a skipped helper, in which case its first caller outside the skip lists; with no symbols
-         * at all, the {@code file} group.
+         * at all, the {@code file} group (except in a row with a {@code site}: that file is the helper's).
          */
         SITE,
         /** The RIP function (where the CPU was), else the call trace. */
