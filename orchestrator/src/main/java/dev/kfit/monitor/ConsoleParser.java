@@ -79,6 +79,7 @@ public final class ConsoleParser {
     // Where lockdep's held-lock list ends.
     private static final Pattern HELD_LOCKS_END = Pattern.compile("^(?:stack backtrace:|Call Trace:)");
     private static final Pattern TASK_STATE = Pattern.compile("^task:.* state:(\\S+)");
+    private static final Pattern TASK_DUMP = Pattern.compile("^task:\\S");
     private static final Pattern SYMBOL = Pattern.compile("^([\\w.$]+)\\+0x[0-9a-f]+/0x[0-9a-f]+");
     private static final Pattern BARE_NAME = Pattern.compile("[A-Za-z_][\\w.$]*");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{( ?)(\\w+)\\}");
@@ -325,7 +326,12 @@ public final class ConsoleParser {
                 int next = nextKernelLine(lines, j + 1, limit, stamped);
                 if (kind.continuation() != null && next >= 0
                         && kind.continuation().matcher(lines.get(next).body().strip()).find()) {
-                    end = next; // more of the same report: a lock owner and its stack
+                    // More of the same report: a lock owner and its stack, or that the owner was not found.
+                    int dump = nextKernelLine(lines, next + 1, limit, stamped);
+                    if (dump < 0 || !TASK_DUMP.matcher(lines.get(dump).body().strip()).find()) {
+                        return new Bounds(next, true);
+                    }
+                    end = next;
                     j = next;
                     inTrace = false;
                     sawFrame = false;

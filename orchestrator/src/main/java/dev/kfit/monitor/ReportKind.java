@@ -1,6 +1,8 @@
 package dev.kfit.monitor;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -198,7 +200,7 @@ record ReportKind(String name, SplatType type, List<Pattern> starts, Pattern sit
         }
         for (ReportKind kind : TABLE) {
             for (Pattern start : kind.starts()) {
-                java.util.regex.Matcher m = start.matcher(b);
+                Matcher m = start.matcher(b);
                 if (m.find() && kind.siteMatches(m)) {
                     return new Head(kind, m);
                 }
@@ -208,7 +210,7 @@ record ReportKind(String name, SplatType type, List<Pattern> starts, Pattern sit
     }
 
     /** A report's first line: its row and the match its title is made from. */
-    record Head(ReportKind kind, java.util.regex.Matcher match) {
+    record Head(ReportKind kind, Matcher match) {
         /** The named group's text, null if the pattern has no such group or it did not match. */
         String group(String name) {
             try {
@@ -219,7 +221,7 @@ record ReportKind(String name, SplatType type, List<Pattern> starts, Pattern sit
         }
     }
 
-    private boolean siteMatches(java.util.regex.Matcher m) {
+    private boolean siteMatches(Matcher m) {
         if (site == null) {
             return true;
         }
@@ -231,7 +233,7 @@ record ReportKind(String name, SplatType type, List<Pattern> starts, Pattern sit
     // ---------------------------------------------------------------- building rows
 
     private static ReportKind kind(String name, SplatType type, String... starts) {
-        return new ReportKind(name, type, java.util.Arrays.stream(starts).map(Pattern::compile).toList(), null,
+        return new ReportKind(name, type, Arrays.stream(starts).map(Pattern::compile).toList(), null,
                 null, null, Culprit.RIP_TRACE, null, End.TRACE, false, null);
     }
 

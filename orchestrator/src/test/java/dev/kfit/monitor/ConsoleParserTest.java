@@ -420,6 +420,18 @@ class ConsoleParserTest {
     }
 
     @Test
+    void hungTaskOwnerLineWithoutAnOwnerEndsTheReport() {
+        String text = hungTask(10, "sh", 70, 5)
+                + console(10.1, "INFO: task sh:70 is blocked on a mutex, but the owner is not found.",
+                        "nvme nvme0: 1/0/0 default/read/poll queues",
+                        "e1000: eth0 NIC Link is Up 1000 Mbps Full Duplex, Flow Control: RX");
+        Splat s = only(text);
+        assertThat(s.corrupted()).isFalse();
+        assertThat(s.excerpt()).endsWith("but the owner is not found.");
+        assertThat(s.title()).isEqualTo("INFO: task sh blocked in state D in memunmap_pages");
+    }
+
+    @Test
     void hungTaskInIoWaitSaysSo() {
         String text = hungTask(10, "kworker/u8:3", 57, 10)
                 .replace("blocked for more", "blocked in I/O wait for more");
