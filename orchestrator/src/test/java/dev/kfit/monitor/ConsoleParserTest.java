@@ -150,6 +150,12 @@ class ConsoleParserTest {
         "WARNING: at is_valid_gup_args+0x7f/0xa0, CPU#3: kfit-guest/81 | WARNING in is_valid_gup_args",
         "WARNING: drivers/nvme/host/core.c:99 at nvme_foo+0x1/0x2 [nvme_core], CPU#0: sh/68 | WARNING in nvme_foo",
         "WARNING: lib/string_helpers.c:1035 at 0xc029e04c, CPU#0: swapper/0/1 | WARNING in lib/string_helpers.c",
+        // No file and no symbol: the first function of the trace is all that is known.
+        "WARNING: at 0x0, CPU#0: swapper/0/1 | WARNING in ib_umem_get",
+        "WARNING: CPU: 0 PID: 1 at 0x0 | WARNING in ib_umem_get",
+        // A reporting helper is not the culprit: its caller is.
+        "WARNING: CPU: 1 PID: 80 at kernel/locking/mutex.c:585 __mutex_lock+0x5a/0xc20 | WARNING in ib_umem_get",
+        "WARNING: lib/refcount.c:28 at refcount_warn_saturate+0xba/0x110, CPU#1: sh/68 | WARNING: refcount bug in ib_umem_get",
     })
     void warningTitles(String line, String expected) {
         Splat s = only(console(7, "------------[ cut here ]------------", line, "Call Trace:", " <TASK>",
