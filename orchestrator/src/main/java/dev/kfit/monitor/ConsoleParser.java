@@ -1,5 +1,8 @@
 package dev.kfit.monitor;
 
+import dev.kfit.monitor.ReportKind.Culprit;
+import dev.kfit.monitor.ReportKind.End;
+import dev.kfit.monitor.ReportKind.Head;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -19,9 +22,15 @@ import java.util.regex.Pattern;
 /**
  * Finds the kernel reports ("splats") in a captured serial console and classifies them.
  *
- * <p>Titles follow syzkaller's style: the kind of report plus the first function that says
- * something about the bug, with addresses, pids, CPU numbers, durations and "+0x12/0x40"
- * offsets left out, so that the same bug seen in two runs gets the same title.
+ * <p>The kinds of report are the rows of {@link ReportKind#TABLE}: each says how a report starts,
+ * how its title is made and which frames to skip. A title names the kind of report and the code at
+ * fault, not the helper that noticed (a refcount warning is "WARNING: refcount bug in" its caller),
+ * with addresses, pids, CPU numbers, durations and "+0x12/0x40" offsets left out, so that the same
+ * bug seen in two runs gets the same title.
+ *
+ * <p>A report whose log was cut (the console ends, or the machine reboots, before its stack did)
+ * or interleaved (another report starts inside it) is {@linkplain Splat#corrupted() corrupted}: it
+ * keeps the title it gives, but that title may name the wrong function.
  *
  * <p>When the console carries printk timestamps, lines without one are user space writing to
  * the console (e.g. "kfit-init: ready"): they are never taken for kernel reports, never end
@@ -33,7 +42,7 @@ public final class ConsoleParser {
     /** Excerpts are for people and bug reports; longer reports (lockdep) are cut here. */
     public static final int MAX_EXCERPT_LINES = 80;
 
-    /** How far past its first line a report is followed; bounds a report whose end was lost. */
+    /** How far past its first line a report is followed; a report whose end was lost is corrupted there. */
     private static final int MAX_REPORT_LINES = 300;
 
     /** An "Oops:" line this close after a BUG line is that BUG's own oops line, not a new report. */
@@ -46,46 +55,6 @@ public final class ConsoleParser {
     private static final Pattern EMBEDDED_PREFIX =
             Pattern.compile("\\[\\s*\\d+\\.\\d{6}\\](?:\\[\\s*[CT]\\d+\\])? ?");
 
-    // Report first lines, tried in this order (the more specific "BUG:"/"WARNING:" forms first).
-    private static final Pattern SOFT_LOCKUP =
-            Pattern.compile("^(?:watchdog: )?BUG: soft lockup - CPU#?\\d+ stuck for");
-    private static final Pattern RCU_STALL =
-            Pattern.compile("^(?:rcu: )?INFO: rcu_\\w+ (?:self-)?detected (?:expedited )?stall");
-    // The comm may itself contain ':' (kworker/u8:1), so the pid is after the last one.
-    private static final Pattern HUNG_TASK =
-            Pattern.compile("^INFO: task (.+):\\d+ blocked for more than \\d+ seconds");
-    private static final Pattern LOCKDEP = Pattern.compile("^(?:WARNING|BUG): ("
-            + "possible circular locking dependency detected"
-            + "|possible recursive locking detected"
-            + "|possible irq lock inversion dependency detected"
-            + "|(?:HARD|SOFT)IRQ-safe -> (?:HARD|SOFT)IRQ-unsafe lock order detected"
-            + "|inconsistent lock state"
-            + "|held lock freed!"
-            + "|bad unlock balance detected!"
-            + "|lock held when returning to user space!"
-            + "|suspicious RCU usage"
-            + "|nested lock was not taken)");
-    private static final Pattern LOCKDEP_DEADLOCK =
-            Pattern.compile("circular|recursive|inversion|-unsafe lock order");
-    // Up to 6.18: "WARNING: CPU: 0 PID: 1 at mm/gup.c:2633 is_valid_gup_args+0x7f/0xa0"
-    // (the "file:line " part only with CONFIG_DEBUG_BUGVERBOSE, which tinyconfig lacks).
-    private static final Pattern WARNING_OLD =
-            Pattern.compile("^WARNING: CPU: \\d+ PID: \\d+ at (?:(\\S+):\\d+ )?(\\S+)");
-    // From 6.19 (so 7.x): "WARNING: mm/gup.c:2633 at is_valid_gup_args+0x7f/0xa0, CPU#0: sh/68".
-    private static final Pattern WARNING_NEW =
-            Pattern.compile("^WARNING: (?:(\\S+):\\d+ )?at (\\S+)(?: \\[[^\\]]*\\])?, CPU#\\d+: ");
-    private static final Pattern KERNEL_BUG = Pattern.compile("^kernel BUG at (\\S+?):\\d+!");
-    // Without CONFIG_DEBUG_BUGVERBOSE: "Kernel BUG at foo+0x12/0x40 [verbose debug info unavailable]".
-    private static final Pattern KERNEL_BUG_NO_FILE = Pattern.compile("^Kernel BUG at (\\S+)");
-    private static final Pattern SANITIZER =
-            Pattern.compile("^BUG: (KASAN|KFENCE|KMSAN|KCSAN): (.+?) (?:in|on) ([\\w.$]+)\\+0x");
-    private static final Pattern BUG = Pattern.compile("^BUG: (.+)");
-    // "Oops: general protection fault, probably for ...: 0000 [#1] SMP", "general protection
-    // fault: 0000 [#1]", "Oops: invalid opcode: 0000 [#1]", "Oops: Oops: 0000 [#1]", "Oops: 0002 [#1]".
-    private static final Pattern OOPS = Pattern.compile(
-            "^(?:Oops: )?([A-Za-z][A-Za-z -]*?)(?:, [^:]*)?: [0-9a-f]{4} \\[#\\d+\\]");
-    private static final Pattern PANIC = Pattern.compile("^Kernel panic - not syncing: ?(.*)");
-
     // Lines that bound reports.
     private static final Pattern CUT_HERE = Pattern.compile("^-+\\[ cut here \\]-+$");
     private static final Pattern SEPARATOR = Pattern.compile("^={10,}$");
@@ -96,9 +65,10 @@ public final class ConsoleParser {
                     + "|ORIG_RAX|EFLAGS)[:\\s]");
 
     // Stack contents. A frame is " name+0xOFF/0xLEN", maybe "? "-prefixed (unreliable), maybe
-    // "[<address>] "-prefixed (print_ip_sym), maybe followed by " [module]".
+    // "[<address>] "-prefixed (print_ip_sym), maybe followed by " [module]"; without kallsyms it
+    // is a bare address (" 0xffffffffc0a01234", " ? 0x0"), which names nothing but is still a frame.
     private static final Pattern FRAME = Pattern.compile(
-            "^(?:\\[<[0-9a-f]+>\\] )?(\\? )?([\\w.$]+)\\+0x[0-9a-f]+/0x[0-9a-f]+(?:\\s.*)?$");
+            "^(?:\\[<[0-9a-f]+>\\] )?(\\? )?(?:([\\w.$]+)\\+0x[0-9a-f]+/0x[0-9a-f]+|0x[0-9a-f]+)(?:\\s.*)?$");
     private static final Pattern RIP = Pattern.compile("^RIP: [0-9a-f]{4}:([\\w.$]+)\\+0x[0-9a-f]+/0x");
     private static final Pattern LOCK_AT =
             Pattern.compile("\\bat: (?:\\[<[0-9a-f]+>\\] )?([\\w.$]+)\\+0x[0-9a-f]+/0x");
@@ -106,81 +76,36 @@ public final class ConsoleParser {
     private static final Pattern LOCKDEP_HEADER_END = Pattern.compile(
             "^(?:the existing dependency chain|other info that might help|stack backtrace:"
                     + "|\\d+ locks? held by|no locks held by|Call Trace:)|state was registered at:");
+    // Where lockdep's held-lock list ends.
+    private static final Pattern HELD_LOCKS_END = Pattern.compile("^(?:stack backtrace:|Call Trace:)");
     private static final Pattern TASK_STATE = Pattern.compile("^task:.* state:(\\S+)");
+    private static final Pattern TASK_DUMP = Pattern.compile("^task:\\S");
     private static final Pattern SYMBOL = Pattern.compile("^([\\w.$]+)\\+0x[0-9a-f]+/0x[0-9a-f]+");
-
-    /**
-     * Frames that say how the kernel got to print the report or where a task waits, never what
-     * the bug is; the title names the first frame that is not one of these.
-     */
-    private static final Pattern UNINTERESTING = Pattern.compile(String.join("|",
-            // scheduler, sleeping and waiting primitives
-            "__schedule", "schedule", "schedule_timeout.*", "schedule_hrtimeout.*",
-            "schedule_preempt_disabled", "preempt_schedule.*", "io_schedule.*",
-            "__wait_for_common", "wait_for_completion.*", "wait_for_common.*", "do_wait_for_common",
-            "__wait_rcu_gp", "wait_rcu_gp", "__wait_event.*", "bit_wait.*", "__wait_on_bit.*",
-            "out_of_line_wait_on_bit.*", "msleep.*", "usleep_range.*", "do_nanosleep",
-            "hrtimer_nanosleep", "__flush_work", "flush_work", "__flush_workqueue",
-            "flush_workqueue", "drain_workqueue", "percpu_ref_.*", "__percpu_ref_.*",
-            "__synchronize_.*", "synchronize_.*", "percpu_down_.*", "__percpu_down_.*",
-            "percpu_rwsem_.*",
-            // locks
-            "__mutex_lock.*", "mutex_lock.*", "__mutex_unlock.*", "mutex_unlock", "rwsem_down_.*",
-            "down_.*", "down", "__down.*", "up_read", "up_write", "up", "_raw_.*", "do_raw_.*",
-            "queued_.*lock.*", "native_queued_spin_lock_slowpath", "__pv_queued_spin_lock_slowpath",
-            "pv_queued_spin_lock_slowpath", "rt_.*lock.*", "spin_.*lock.*",
-            // lockdep, WARN/BUG/oops/panic machinery and sanitizers
-            "lock_acquire", "lock_release", "__lock_acquire", "__lock_release", "lock_acquired",
-            "lock_contended", "lockdep_.*", "__lockdep_.*", "print_.*", "check_noncircular",
-            "check_prev_add", "check_prevs_add", "check_irq_usage", "check_deadlock",
-            "validate_chain", "mark_lock.*", "mark_usage", "debug_check_no_locks_freed",
-            "dump_stack.*", "__dump_stack", "show_stack", "show_trace_log_lvl", "show_regs",
-            "__show_regs", "__warn", "warn_slowpath_fmt", "__warn_printk", "report_bug",
-            "handle_bug", "fixup_bug", "exc_invalid_op", "asm_exc_invalid_op", "__die.*", "die",
-            "die_addr", "die_body", "oops_.*", "page_fault_oops", "kernelmode_fixup_or_oops",
-            "__bad_area_nosemaphore", "bad_area_nosemaphore", "do_user_addr_fault",
-            "do_kern_addr_fault", "handle_page_fault", "exc_page_fault", "asm_exc_page_fault",
-            "exc_general_protection", "asm_exc_general_protection", "do_trap", "do_error_trap",
-            "panic", "vpanic", "nmi_panic", "__might_sleep", "__might_resched", "___might_sleep",
-            "__might_fault", "__schedule_bug", "schedule_debug.*", "kasan_.*", "__kasan_.*",
-            "__asan_.*", "kmsan_.*", "__msan_.*", "kfence_.*", "check_memory_region.*",
-            "mem(?:cpy|set|move)(?:_orig|_erms)?", "__mem(?:cpy|set|move)",
-            // timer interrupts, watchdogs and NMI backtraces
-            "rcu_dump_cpu_stacks", "rcu_pending", "rcu_sched_clock_irq", "rcu_.*stall.*",
-            "check_cpu_stall", "update_process_times", "tick_.*", "__hrtimer_run_queues",
-            "hrtimer_interrupt", "hrtimer_run_queues", "__run_hrtimer", "__sysvec_.*", "sysvec_.*",
-            "asm_sysvec_.*", "common_interrupt", "asm_common_interrupt", "__irq_exit_rcu",
-            "irq_exit_rcu", "irq_exit", "__do_softirq", "handle_softirqs", "do_softirq.*",
-            "invoke_softirq", "run_ksoftirqd", "smpboot_thread_fn", "watchdog_timer_fn",
-            "softlockup_fn", "nmi_cpu_backtrace.*", "nmi_trigger_cpumask_backtrace",
-            "arch_trigger_cpumask_backtrace", "trigger_.*backtrace", "default_do_nmi", "exc_nmi",
-            "asm_exc_nmi", "nmi_handle", "dump_cpu_task", "sched_show_task",
-            // idle loop and the entry glue under every syscall and kernel thread
-            "native_safe_halt", "default_idle", "arch_cpu_idle", "default_idle_call",
-            "cpuidle_idle_call", "do_idle", "cpu_startup_entry", "start_secondary",
-            "common_startup_64", "do_syscall_64", "do_syscall_x64", "x64_sys_call",
-            "entry_SYSCALL_64.*", "ret_from_fork.*", "kthread", "worker_thread",
-            "process_one_work", "process_scheduled_works"));
+    private static final Pattern BARE_NAME = Pattern.compile("[A-Za-z_][\\w.$]*");
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{( ?)(\\w+)\\}");
 
     private ConsoleParser() {
     }
 
-    /** Every report in {@code consoleText}, in console order; repeated reports are all kept. */
+    /**
+     * Every report in {@code consoleText}, in console order; a report printed again (a hung task every
+     * check interval) is there each time, with count 1: {@link #distinct} merges them.
+     */
     public static List<Splat> parse(String consoleText) {
         Objects.requireNonNull(consoleText, "consoleText");
         List<Line> lines = split(consoleText);
         boolean stamped = lines.stream().anyMatch(Line::kernel);
 
         // Pass 1: the first line of each report.
-        List<Integer> heads = new ArrayList<>();
-        List<Head> kinds = new ArrayList<>();
+        List<Integer> at = new ArrayList<>();
+        List<Head> heads = new ArrayList<>();
         int openBug = -1; // a BUG line whose own "Oops:" line may still follow
         for (int i = 0; i < lines.size(); i++) {
             Line line = lines.get(i);
             if (stamped && !line.kernel()) {
                 continue;
             }
-            Head head = Head.detect(line.body());
+            Head head = ReportKind.detect(line.body());
             if (head == null) {
                 String b = line.body().strip();
                 if (openBug >= 0 && (b.startsWith("Call Trace:") || b.equals("</TASK>")
@@ -189,32 +114,32 @@ public final class ConsoleParser {
                 }
                 continue;
             }
-            if (head.kind() == Kind.OOPS && openBug >= 0 && i - openBug <= OOPS_AFTER_BUG_LINES) {
+            if (head.kind().type() == SplatType.OOPS && openBug >= 0 && i - openBug <= OOPS_AFTER_BUG_LINES) {
                 openBug = -1; // "BUG: kernel NULL pointer dereference" then "Oops: 0000 [#1]": one report
                 continue;
             }
-            heads.add(i);
-            kinds.add(head);
-            openBug = head.kind() == Kind.BUG || head.kind() == Kind.KERNEL_BUG ? i : -1;
+            at.add(i);
+            heads.add(head);
+            openBug = head.kind().oopsFollows() ? i : -1;
         }
 
         // Pass 2: where each report starts and ends; a report never runs into the next one.
-        int n = heads.size();
+        int n = at.size();
         int[] starts = new int[n];
         for (int k = 0; k < n; k++) {
-            starts[k] = startOf(lines, heads.get(k), k == 0 ? 0 : heads.get(k - 1) + 1, stamped);
+            starts[k] = startOf(lines, at.get(k), k == 0 ? 0 : at.get(k - 1) + 1, stamped);
         }
         List<Splat> splats = new ArrayList<>(n);
         for (int k = 0; k < n; k++) {
             int limit = k + 1 < n ? starts[k + 1] - 1 : lines.size() - 1;
-            int end = endOf(lines, heads.get(k), limit, stamped);
+            Bounds bounds = endOf(lines, at.get(k), limit, stamped, heads.get(k).kind());
             List<Line> report = new ArrayList<>();
-            for (int j = starts[k]; j <= end; j++) {
+            for (int j = starts[k]; j <= bounds.last(); j++) {
                 if (!stamped || lines.get(j).kernel()) {
                     report.add(lines.get(j));
                 }
             }
-            splats.add(toSplat(kinds.get(k), lines.get(heads.get(k)).body(), report));
+            splats.add(toSplat(heads.get(k), report, !bounds.complete()));
         }
         return splats;
     }
@@ -251,13 +176,45 @@ public final class ConsoleParser {
         return parse(text);
     }
 
-    /** The first splat of each (type, title), in order: a hung task reported every 5 s counts once. */
+    /**
+     * One splat per (type, title), in the order of their first print, each with how many times it was
+     * printed: a hung task reported every 5 s is one finding with a count. Its excerpt and timestamp
+     * are those of the first print that is not corrupted (of the first print if all are). A corrupted
+     * print whose culprit was lost ("... in unknown": the console ended in the middle of the last
+     * repeat) counts towards the splat whose title it starts, when there is one.
+     */
     public static List<Splat> distinct(List<Splat> splats) {
-        Map<String, Splat> first = new LinkedHashMap<>();
+        Map<String, List<Splat>> groups = new LinkedHashMap<>();
         for (Splat s : splats) {
-            first.putIfAbsent(s.type() + "\t" + s.title(), s);
+            groups.computeIfAbsent(s.type() + "\t" + s.title(), k -> new ArrayList<>()).add(s);
         }
-        return List.copyOf(first.values());
+        for (Splat s : splats) {
+            String key = s.type() + "\t" + s.title();
+            String suffix = " in unknown";
+            if (!s.corrupted() || !s.title().endsWith(suffix) || !groups.containsKey(key)) {
+                continue;
+            }
+            String prefix = key.substring(0, key.length() - suffix.length()) + " in ";
+            for (Map.Entry<String, List<Splat>> e : groups.entrySet()) {
+                if (!e.getKey().equals(key) && e.getKey().startsWith(prefix)
+                        && e.getValue().stream().anyMatch(x -> !x.corrupted())) {
+                    e.getValue().add(s);
+                    groups.get(key).remove(s);
+                    break;
+                }
+            }
+        }
+        List<Splat> out = new ArrayList<>();
+        for (List<Splat> group : groups.values()) {
+            if (group.isEmpty()) {
+                continue;
+            }
+            Splat first = group.stream().filter(s -> !s.corrupted()).findFirst().orElse(group.get(0));
+            int count = group.stream().mapToInt(Splat::count).sum();
+            boolean corrupted = group.stream().allMatch(Splat::corrupted);
+            out.add(new Splat(first.type(), first.title(), first.excerpt(), first.timestamp(), count, corrupted));
+        }
+        return List.copyOf(out);
     }
 
     // ---------------------------------------------------------------- lines
@@ -328,26 +285,60 @@ public final class ConsoleParser {
         return head;
     }
 
-    /** Index of the report's last line: its "</TASK>" or end marker, or where its trace stops. */
-    private static int endOf(List<Line> lines, int head, int limit, boolean stamped) {
+    /** A report's last line, and whether its end was seen (else the log was cut or interleaved). */
+    private record Bounds(int last, boolean complete) {
+    }
+
+    /**
+     * Where the report starting at {@code head} ends: at its "</TASK>" (and an oops' lines after it),
+     * an end marker, the last frame of a trace without markers, or for {@link End#SEPARATOR} kinds the
+     * closing "=====" line. Reaching {@code limit} (the next report's first line, or the console's
+     * last) first means the report was cut or interleaved.
+     */
+    private static Bounds endOf(List<Line> lines, int head, int limit, boolean stamped, ReportKind kind) {
         int end = head;
         boolean inTrace = false;
         boolean sawFrame = false;
         boolean sawMarker = false;
-        for (int j = head + 1; j <= limit && j - head < MAX_REPORT_LINES; j++) {
+        for (int j = head + 1; j <= limit; j++) {
+            if (j - head >= MAX_REPORT_LINES) {
+                return new Bounds(end, false);
+            }
             Line line = lines.get(j);
             if (stamped && !line.kernel()) {
                 continue;
             }
             String b = line.body().strip();
             if (b.startsWith("Linux version ") || CUT_HERE.matcher(b).matches()) {
-                break; // the next boot, or a report we do not classify
+                return new Bounds(end, false); // the next boot, or a report we do not classify
+            }
+            if (kind.end() == End.SEPARATOR) {
+                if (SEPARATOR.matcher(b).matches()) {
+                    return new Bounds(j, true);
+                }
+                end = j;
+                continue;
             }
             if (END_MARKER.matcher(b).find()) {
-                return j;
+                return new Bounds(j, true);
             }
             if (b.equals("</TASK>")) {
-                return afterTask(lines, j, limit, stamped);
+                int next = nextKernelLine(lines, j + 1, limit, stamped);
+                if (kind.continuation() != null && next >= 0
+                        && kind.continuation().matcher(lines.get(next).body().strip()).find()) {
+                    // More of the same report: a lock owner and its stack, or that the owner was not found.
+                    int dump = nextKernelLine(lines, next + 1, limit, stamped);
+                    if (dump < 0 || !TASK_DUMP.matcher(lines.get(dump).body().strip()).find()) {
+                        return new Bounds(next, true);
+                    }
+                    end = next;
+                    j = next;
+                    inTrace = false;
+                    sawFrame = false;
+                    sawMarker = false;
+                    continue;
+                }
+                return new Bounds(afterTask(lines, j, limit, stamped), true);
             }
             if (STACK_MARKER.matcher(b).matches()) {
                 sawMarker = true;
@@ -356,11 +347,20 @@ public final class ConsoleParser {
             } else if (FRAME.matcher(b).matches()) {
                 sawFrame = true;
             } else if (inTrace && sawFrame && !sawMarker && !REGISTERS.matcher(b).find()) {
-                break; // a trace without <TASK> markers (older kernels) ends at its first non-frame
+                return new Bounds(end, true); // a trace without <TASK> markers (older kernels) ends at its first non-frame
             }
             end = j;
         }
-        return end;
+        return new Bounds(end, false);
+    }
+
+    private static int nextKernelLine(List<Line> lines, int from, int limit, boolean stamped) {
+        for (int j = from; j <= limit; j++) {
+            if (!stamped || lines.get(j).kernel()) {
+                return j;
+            }
+        }
+        return -1;
     }
 
     /** After an oops' "</TASK>" come "Modules linked in:", "CR2: ..." and then its end marker. */
@@ -372,10 +372,10 @@ public final class ConsoleParser {
                 continue;
             }
             String b = line.body().strip();
-            if (END_MARKER.matcher(b).find() && b.contains("end trace")) {
+            if (END_MARKER.matcher(b).find()) {
                 return j;
             }
-            if (b.isEmpty() || Head.detect(line.body()) != null || CUT_HERE.matcher(b).matches()) {
+            if (b.isEmpty() || ReportKind.detect(line.body()) != null || CUT_HERE.matcher(b).matches()) {
                 break;
             }
             seen++;
@@ -383,153 +383,93 @@ public final class ConsoleParser {
         return task;
     }
 
-    // ---------------------------------------------------------------- classification
+    // ---------------------------------------------------------------- titles
 
-    private enum Kind {
-        HUNG_TASK, RCU_STALL, SOFT_LOCKUP, LOCKDEP, WARNING, KERNEL_BUG, BUG, OOPS, PANIC
-    }
-
-    /** A report's first line: its kind and the regex match that the title is built from. */
-    private record Head(Kind kind, Matcher match) {
-        static Head detect(String body) {
-            String b = body.stripLeading();
-            if (!looksLikeHead(b)) {
-                return null;
-            }
-            Matcher m;
-            if ((m = SOFT_LOCKUP.matcher(b)).find()) {
-                return new Head(Kind.SOFT_LOCKUP, m);
-            }
-            if ((m = RCU_STALL.matcher(b)).find()) {
-                return new Head(Kind.RCU_STALL, m);
-            }
-            if ((m = HUNG_TASK.matcher(b)).find()) {
-                return new Head(Kind.HUNG_TASK, m);
-            }
-            if ((m = LOCKDEP.matcher(b)).find()) {
-                return new Head(Kind.LOCKDEP, m); // before WARNING/BUG: one report, not two
-            }
-            if ((m = WARNING_OLD.matcher(b)).find() || (m = WARNING_NEW.matcher(b)).find()) {
-                return new Head(Kind.WARNING, m);
-            }
-            if ((m = KERNEL_BUG.matcher(b)).find() || (m = KERNEL_BUG_NO_FILE.matcher(b)).find()) {
-                return new Head(Kind.KERNEL_BUG, m);
-            }
-            if ((m = BUG.matcher(b)).find()) {
-                return new Head(Kind.BUG, m);
-            }
-            if ((m = OOPS.matcher(b)).find()) {
-                return new Head(Kind.OOPS, m);
-            }
-            if ((m = PANIC.matcher(b)).find()) {
-                return new Head(Kind.PANIC, m);
-            }
-            return null;
-        }
-
-        // Cheap filter: most console lines start with none of these.
-        private static boolean looksLikeHead(String b) {
-            return b.startsWith("BUG: ") || b.startsWith("WARNING: ") || b.startsWith("INFO: ")
-                    || b.startsWith("rcu: INFO: ") || b.startsWith("watchdog: BUG: ")
-                    || b.startsWith("kernel BUG at ") || b.startsWith("Kernel BUG at ")
-                    || b.startsWith("Oops: ") || b.startsWith("general protection fault")
-                    || b.startsWith("invalid opcode: ") || b.startsWith("Kernel panic - not syncing");
-        }
-    }
-
-    private static Splat toSplat(Head head, String headBody, List<Line> report) {
+    private static Splat toSplat(Head head, List<Line> report, boolean corrupted) {
+        ReportKind kind = head.kind();
         List<String> bodies = report.stream().map(l -> l.body().strip()).toList();
         Stack stack = Stack.of(bodies);
-        Matcher m = head.match();
-        SplatType type;
-        String title;
-        switch (head.kind()) {
-            case HUNG_TASK -> {
-                type = SplatType.HUNG_TASK;
-                String state = null;
-                for (String b : bodies) {
-                    Matcher s = TASK_STATE.matcher(b);
-                    if (s.find()) {
-                        state = s.group(1);
-                        break;
-                    }
+        String culprit = null;
+        boolean file = false;
+        switch (kind.culprit()) {
+            case NONE -> {
+            }
+            case SITE -> {
+                String fn = function(head.group("sym"));
+                if (fn == null) {
+                    fn = stack.rip();
                 }
-                title = "INFO: task " + normaliseComm(m.group(1)) + " blocked"
-                        + (state == null ? "" : " in state " + state)
-                        + " in " + orUnknown(stack.culprit(false));
+                if (fn != null) {
+                    culprit = Frames.skipped(fn, kind.skip()) ? stack.culprit(false, kind.skip()) : fn;
+                } else if (head.group("file") != null && kind.site() == null) {
+                    // No symbols: the file is all there is (not for a helper's row: its file is the helper's).
+                    culprit = head.group("file");
+                    file = true;
+                } else {
+                    culprit = stack.culprit(false, kind.skip());
+                }
             }
-            case RCU_STALL -> {
-                type = SplatType.RCU_STALL;
-                title = "INFO: rcu detected stall in " + orUnknown(stack.culprit(true));
+            case RIP_TRACE -> culprit = stack.culprit(true, kind.skip());
+            case TRACE -> {
+                culprit = stack.culprit(false, kind.skip());
+                if (culprit == null && head.group("file") != null) {
+                    culprit = head.group("file");
+                    file = true;
+                }
             }
-            case SOFT_LOCKUP -> {
-                type = SplatType.SOFT_LOCKUP;
-                title = "BUG: soft lockup in " + orUnknown(stack.culprit(true));
-            }
-            case LOCKDEP -> {
-                type = SplatType.LOCKDEP;
-                String what = m.group(1);
-                String culprit = firstInteresting(lockFunctions(bodies));
+            case LOCKS, HELD_LOCKS -> {
+                Pattern until = kind.culprit() == Culprit.LOCKS ? LOCKDEP_HEADER_END : HELD_LOCKS_END;
+                culprit = firstInteresting(lockFunctions(bodies, until), kind.skip());
                 if (culprit == null) {
-                    culprit = stack.culprit(false);
-                }
-                String kind;
-                if (LOCKDEP_DEADLOCK.matcher(what).find()) {
-                    kind = "possible deadlock";
-                } else {
-                    kind = what.replaceAll("!$", "").replaceAll(" detected$", "");
-                }
-                title = kind + " in " + orUnknown(culprit);
-            }
-            case WARNING -> {
-                type = SplatType.WARNING;
-                String file = m.group(1);
-                String fn = function(m.group(2));
-                title = "WARNING in " + (fn != null ? fn : file != null ? file : "unknown");
-            }
-            case KERNEL_BUG -> {
-                type = SplatType.BUG;
-                String culprit = stack.culprit(true);
-                if (culprit != null) {
-                    title = "kernel BUG in " + culprit;
-                } else {
-                    // "kernel BUG at mm/memremap.c:123!" gives a file; the non-verbose form a symbol.
-                    String at = m.group(1);
-                    String fn = function(at);
-                    boolean file = at.contains("/") || at.endsWith(".c") || at.endsWith(".h");
-                    title = fn != null ? "kernel BUG in " + fn
-                            : file ? "kernel BUG at " + at : "kernel BUG in unknown";
+                    culprit = stack.culprit(false, kind.skip());
                 }
             }
-            case BUG -> {
-                type = SplatType.BUG;
-                Matcher san = SANITIZER.matcher(headBody.stripLeading());
-                if (san.find()) {
-                    title = san.group(1) + ": " + san.group(2) + " in " + normaliseFunction(san.group(3));
-                } else {
-                    title = "BUG: " + cutHead(m.group(1)) + " in " + orUnknown(stack.culprit(true));
-                }
-            }
-            case OOPS -> {
-                type = SplatType.OOPS;
-                title = m.group(1).strip() + " in " + orUnknown(stack.culprit(true));
-            }
-            case PANIC -> {
-                type = SplatType.PANIC;
-                title = "kernel panic: " + normaliseText(m.group(1));
-            }
-            default -> throw new IllegalStateException(head.kind().toString());
+            default -> throw new IllegalStateException(kind.culprit().toString());
         }
+        String state = null;
+        for (String b : bodies) {
+            Matcher s = TASK_STATE.matcher(b);
+            if (s.find()) {
+                state = "in state " + s.group(1);
+                break;
+            }
+        }
+        String template = file && kind.fileTitle() != null ? kind.fileTitle() : kind.title();
+        String title = render(template, head, culprit == null ? "unknown" : culprit, state);
         List<String> excerpt = report.stream().limit(MAX_EXCERPT_LINES).map(Line::text).toList();
         double time = report.isEmpty() ? Double.NaN : report.get(0).time();
-        return new Splat(type, title, String.join("\n", excerpt), time);
+        return new Splat(kind.type(), title, String.join("\n", excerpt), time, 1, corrupted);
     }
 
-    /** The functions named by lockdep's "..., at: foo+0x12/0x40" lines, before its long parts. */
-    private static List<String> lockFunctions(List<String> bodies) {
+    /** Fills a row's title template (see {@link ReportKind}). */
+    private static String render(String template, Head head, String culprit, String state) {
+        Matcher m = PLACEHOLDER.matcher(template);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            String name = m.group(2);
+            String value = switch (name) {
+                case "culprit" -> culprit;
+                case "state" -> state;
+                default -> {
+                    String g = head.group(name);
+                    yield g == null ? null
+                            : name.equals("comm") ? normaliseComm(g)
+                            : name.equals("head") ? cutHead(g)
+                            : normaliseText(g);
+                }
+            };
+            String text = value == null || value.isEmpty() ? "" : m.group(1) + value;
+            m.appendReplacement(sb, Matcher.quoteReplacement(text));
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
+
+    /** The functions named by lockdep's "..., at: foo+0x12/0x40" lines, up to the line {@code until} matches. */
+    private static List<String> lockFunctions(List<String> bodies, Pattern until) {
         List<String> fns = new ArrayList<>();
         for (String b : bodies.subList(Math.min(1, bodies.size()), bodies.size())) {
-            if (LOCKDEP_HEADER_END.matcher(b).find()) {
+            if (until.matcher(b).find()) {
                 break;
             }
             Matcher m = LOCK_AT.matcher(b);
@@ -540,7 +480,7 @@ public final class ConsoleParser {
         return fns;
     }
 
-    /** The RIP function and the frames of a report's call trace. */
+    /** The RIP function and the frames of a report's (first) call trace. */
     private record Stack(String rip, List<String> reliable, List<String> unreliable) {
         static Stack of(List<String> bodies) {
             String rip = null;
@@ -552,7 +492,8 @@ public final class ConsoleParser {
                 }
             }
             // Only frames from "Call Trace:" on: lockdep's dependency chains and "Preemption
-            // disabled at:" come earlier and are not where the report was raised.
+            // disabled at:" come earlier and are not where the report was raised. And only up to its
+            // "</TASK>": a lock owner's stack after a hung task's is someone else's.
             int from = 0;
             for (int i = 0; i < bodies.size(); i++) {
                 if (bodies.get(i).startsWith("Call Trace:")) {
@@ -563,8 +504,11 @@ public final class ConsoleParser {
             List<String> reliable = new ArrayList<>();
             List<String> unreliable = new ArrayList<>();
             for (String b : bodies.subList(from, bodies.size())) {
+                if (b.equals("</TASK>")) {
+                    break;
+                }
                 Matcher m = FRAME.matcher(b);
-                if (m.matches()) {
+                if (m.matches() && m.group(2) != null) {
                     (m.group(1) == null ? reliable : unreliable).add(normaliseFunction(m.group(2)));
                 }
             }
@@ -572,37 +516,39 @@ public final class ConsoleParser {
         }
 
         /**
-         * The first interesting function: the RIP one (if asked), else the first reliable frame,
-         * else the first "?" frame (all frames are "?" with the guessing unwinder). Null if none.
+         * The first function outside the skip lists: the RIP one (if asked), else the first reliable
+         * frame, else the first "?" frame (all frames are "?" with the guessing unwinder). Null if none.
          */
-        String culprit(boolean useRip) {
-            if (useRip && rip != null && !UNINTERESTING.matcher(rip).matches()) {
+        String culprit(boolean useRip, Pattern skip) {
+            if (useRip && rip != null && !Frames.skipped(rip, skip)) {
                 return rip;
             }
-            String fn = firstInteresting(reliable);
-            return fn != null ? fn : firstInteresting(unreliable);
+            String fn = firstInteresting(reliable, skip);
+            return fn != null ? fn : firstInteresting(unreliable, skip);
         }
     }
 
-    private static String firstInteresting(List<String> functions) {
+    private static String firstInteresting(List<String> functions, Pattern skip) {
         for (String fn : functions) {
-            if (!UNINTERESTING.matcher(fn).matches()) {
+            if (!Frames.skipped(fn, skip)) {
                 return fn;
             }
         }
         return null;
     }
 
-    private static String orUnknown(String fn) {
-        return fn == null ? "unknown" : fn;
-    }
-
     // ---------------------------------------------------------------- normalisation
 
-    /** "foo+0x12/0x40" to "foo", null if {@code symbol} is an address. */
-    private static String function(String symbol) {
+    /** "foo+0x12/0x40" (or KCSAN's bare "foo") to "foo", null if {@code symbol} is an address or null. */
+    static String function(String symbol) {
+        if (symbol == null) {
+            return null;
+        }
         Matcher m = SYMBOL.matcher(symbol);
-        return m.find() ? normaliseFunction(m.group(1)) : null;
+        if (m.find()) {
+            return normaliseFunction(m.group(1));
+        }
+        return BARE_NAME.matcher(symbol).matches() ? normaliseFunction(symbol) : null;
     }
 
     /** Drops compiler clone suffixes (".isra.0", ".constprop.0", ".cold", ".part.0"): C names have no dot. */

@@ -119,7 +119,26 @@ public record CellResult(
     public record Pin(Boolean ok, Integer errno) {
     }
 
-    /** @param guest the guest whose console printed it */
-    public record SplatResult(String type, String title, double timestamp, String excerpt, String guest) {
+    /**
+     * One finding of a cell: a kernel report, however many times the console printed it.
+     *
+     * @param guest the guest whose console printed it
+     * @param count how many times it was printed (the hung-task detector reports a task every check
+     *              interval); results.json written before counts existed has no {@code count}, read as 1
+     */
+    public record SplatResult(String type, String title, double timestamp, String excerpt, String guest, int count) {
+        public SplatResult {
+            count = Math.max(count, 1);
+        }
+
+        public SplatResult(String type, String title, double timestamp, String excerpt, String guest) {
+            this(type, title, timestamp, excerpt, guest, 1);
+        }
+
+        /** {@code splat} as printed on {@code guest}'s console. */
+        public static SplatResult of(dev.kfit.monitor.Splat splat, String guest) {
+            return new SplatResult(splat.type().name(), splat.title(), splat.timestamp(), splat.excerpt(), guest,
+                    splat.count());
+        }
     }
 }

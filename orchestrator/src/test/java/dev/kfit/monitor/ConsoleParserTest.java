@@ -150,6 +150,12 @@ class ConsoleParserTest {
         "WARNING: at is_valid_gup_args+0x7f/0xa0, CPU#3: kfit-guest/81 | WARNING in is_valid_gup_args",
         "WARNING: drivers/nvme/host/core.c:99 at nvme_foo+0x1/0x2 [nvme_core], CPU#0: sh/68 | WARNING in nvme_foo",
         "WARNING: lib/string_helpers.c:1035 at 0xc029e04c, CPU#0: swapper/0/1 | WARNING in lib/string_helpers.c",
+        // No file and no symbol: the first function of the trace is all that is known.
+        "WARNING: at 0x0, CPU#0: swapper/0/1 | WARNING in ib_umem_get",
+        "WARNING: CPU: 0 PID: 1 at 0x0 | WARNING in ib_umem_get",
+        // A reporting helper is not the culprit: its caller is.
+        "WARNING: CPU: 1 PID: 80 at kernel/locking/mutex.c:585 __mutex_lock+0x5a/0xc20 | WARNING in ib_umem_get",
+        "WARNING: lib/refcount.c:28 at refcount_warn_saturate+0xba/0x110, CPU#1: sh/68 | WARNING: refcount bug in ib_umem_get",
     })
     void warningTitles(String line, String expected) {
         Splat s = only(console(7, "------------[ cut here ]------------", line, "Call Trace:", " <TASK>",
@@ -285,6 +291,166 @@ class ConsoleParserTest {
         assertThat(lockup.type()).isEqualTo(SplatType.SOFT_LOCKUP);
         assertThat(lockup.type().isCrash()).isFalse();
         assertThat(lockup.title()).isEqualTo("BUG: soft lockup in rxe_cq_post");
+    }
+
+    // ------------------------------------------------------------------ the table, row by row
+
+    /**
+     * For rows the corpus has no console of: {first line, lines after it ("\n"-separated, may be
+     * empty), the culprit's frame, type, title}. Each report gets a stack in which the culprit comes
+     * after reporting, locking, waiting, allocation, refcount and list-debug frames, which the title
+     * must skip. {@link ConsoleCorpusTest#everyRowOfTheTableIsExercised} checks the table is covered.
+     */
+    static final String[][] ROW_EXAMPLES = {
+        {"watchdog: BUG: soft lockup - CPU#1 stuck for 26s! [kworker/1:2:64]", "", "rxe_cq_post", "SOFT_LOCKUP",
+            "BUG: soft lockup in rxe_cq_post"},
+        {"rcu: INFO: rcu_preempt detected expedited stalls on CPUs/tasks: { 1-... } 21003 jiffies s: 345 root: 0x2/.",
+            "", "rxe_mr_copy", "RCU_STALL", "INFO: rcu detected stall in rxe_mr_copy"},
+        {"WARNING: possible irq lock inversion dependency detected", "7.2.13-kfit #1 Not tainted", "rxe_cq_post",
+            "LOCKDEP", "possible deadlock in rxe_cq_post"},
+        {"WARNING: SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected", "", "rxe_cq_post", "LOCKDEP",
+            "possible deadlock in rxe_cq_post"},
+        {"WARNING: inconsistent lock state", "", "rxe_cq_post", "LOCKDEP", "inconsistent lock state in rxe_cq_post"},
+        {"WARNING: held lock freed!", "", "rxe_mr_cleanup", "LOCKDEP", "held lock freed in rxe_mr_cleanup"},
+        {"WARNING: bad unlock balance detected!", "sh/70 is trying to release lock (&dev->mutex) at:\n"
+            + "[<ffffffff81a2b3c4>] pci_p2pdma_release+0x3c/0x1a0", "pci_p2pdma_release", "LOCKDEP",
+            "bad unlock balance in pci_p2pdma_release"},
+        {"WARNING: bad contention detected!", "", "rxe_cq_post", "LOCKDEP", "bad contention in rxe_cq_post"},
+        {"WARNING: lock held when returning to user space!", "rdma/92 is leaving the kernel with locks still held!\n"
+            + "1 lock held by rdma/92:\n"
+            + " #0: ffff888004c3d2a8 (&device->unregistration_lock){+.+.}-{4:4}, at: ib_unregister_device+0x2c/0x60",
+            "syscall_exit_to_user_mode", "LOCKDEP", "lock held when returning to user space in ib_unregister_device"},
+        {"WARNING: suspicious RCU usage", "7.2.13-kfit #1 Not tainted\n-----------------------------\n"
+            + "drivers/infiniband/core/device.c:2297 suspicious rcu_dereference_check() usage!",
+            "ib_device_get_netdev", "LOCKDEP", "suspicious RCU usage in ib_device_get_netdev"},
+        {"WARNING: chain_key collision", "", "rxe_cq_post", "LOCKDEP", "chain_key collision in rxe_cq_post"},
+        {"BUG: key ffff888004a6e0b8 has not been registered!", "", "rxe_create_cq", "LOCKDEP",
+            "lock key not registered in rxe_create_cq"},
+        {"BUG: looking up invalid subclass: 9", "", "rxe_create_cq", "LOCKDEP",
+            "looking up invalid subclass in rxe_create_cq"},
+        {"WARNING: CPU: 0 PID: 70 at lib/list_debug.c:65 __list_del_entry_valid_or_report+0x7c/0xd0",
+            "RIP: 0010:__list_del_entry_valid_or_report+0x7c/0xd0", "pci_p2pdma_release", "WARNING",
+            "WARNING: list_del corruption in pci_p2pdma_release"},
+        // No symbols in the WARNING line: the helper's file says what kind it is, the stack who called it.
+        {"WARNING: lib/list_debug.c:65 at 0xffffffff8153c2d1, CPU#0: sh/70", "", "pci_p2pdma_release", "WARNING",
+            "WARNING: list corruption in pci_p2pdma_release"},
+        {"UBSAN: array index out of bounds at rxe_receiver+0x1c31/0x1f20 [rdma_rxe]",
+            "Oops: invalid opcode: 0000 [#1] SMP NOPTI\nRIP: 0010:rxe_receiver+0x1c31/0x1f20 [rdma_rxe]",
+            "do_task", "BUG", "UBSAN: array index out of bounds in rxe_receiver"},
+        {"BUG: KMSAN: uninit-value in rxe_icrc_hdr+0x1a/0x2f0 [rdma_rxe]", "", "rxe_icrc_check", "BUG",
+            "KMSAN: uninit-value in rxe_icrc_hdr"},
+        {"BUG: KCSAN: data-race in rxe_cq_post / rxe_poll_cq", "", "rxe_completer", "BUG",
+            "KCSAN: data-race in rxe_cq_post"},
+        {"kernel BUG at drivers/pci/p2pdma.c:210!",
+            "Oops: invalid opcode: 0000 [#1] SMP NOPTI\nRIP: 0010:pci_p2pdma_release+0x52/0x90",
+            "devm_action_release", "BUG", "kernel BUG in pci_p2pdma_release"},
+        {"BUG: spinlock bad magic on CPU#0, sh/70", " lock: 0xffff888004e2a1c0, .magic: 00000000, .owner: <none>/-1",
+            "rxe_cq_post", "BUG", "BUG: spinlock bad magic in rxe_cq_post"},
+        {"Oops: stack guard page: 0000 [#1] SMP NOPTI", "", "rxe_requester", "OOPS", "stack guard page in rxe_requester"},
+        {"Kernel panic - not syncing: hung_task: blocked tasks", "", "watchdog", "PANIC",
+            "kernel panic: hung_task: blocked tasks"},
+    };
+
+    static List<String[]> rowExamples() {
+        return List.of(ROW_EXAMPLES);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("rowExamples")
+    void rowTitleNamesTheCodeAtFault(String first, String after, String culprit, String type, String title) {
+        List<String> lines = new java.util.ArrayList<>();
+        lines.add("------------[ cut here ]------------");
+        lines.add(first);
+        if (!after.isEmpty()) {
+            lines.addAll(List.of(after.split("\n")));
+        }
+        lines.addAll(List.of("CPU: 0 UID: 0 PID: 70 Comm: sh Not tainted 7.2.13-kfit #1 NONE",
+                "Call Trace:", " <TASK>", " dump_stack_lvl+0x5d/0x80", " ? __warn+0x89/0x130",
+                " __might_resched+0x17c/0x1a0", " lock_acquire+0xcd/0x2f0", " mutex_lock_nested+0x1b/0x30",
+                " __kmalloc_cache_noprof+0x1b5/0x2f0", " refcount_warn_saturate+0x9e/0x110",
+                " __list_add_valid_or_report+0x9c/0xb0", " wait_for_completion_timeout+0x24/0x40",
+                " " + culprit + "+0x12/0x40 [rdma_rxe]", " do_syscall_64+0x82/0x190", " </TASK>",
+                "---[ end trace 0000000000000000 ]---",
+                "=================================================================="));
+        Splat s = only(console(12, lines.toArray(String[]::new)));
+        assertThat(s.type()).isEqualTo(SplatType.valueOf(type));
+        assertThat(s.title()).isEqualTo(title);
+        assertThat(s.corrupted()).as("corrupted").isFalse();
+        assertThat(s.count()).isEqualTo(1);
+    }
+
+    // ------------------------------------------------------------------ repeats and corrupted reports
+
+    @Test
+    void distinctCountsRepeatsAndKeepsTheFirstWholePrint() {
+        String whole = hungTask(25.6, "kfit-guest", 74, 5);
+        String text = hungTask(20.1, "kfit-guest", 74, 5).replace(" </TASK>\n", "")
+                + warning(22.0) + whole + hungTask(30.7, "kfit-guest", 74, 10);
+
+        List<Splat> all = ConsoleParser.parse(text);
+        List<Splat> distinct = ConsoleParser.distinct(all);
+
+        // The first print is interleaved with the WARNING, whose "cut here" starts inside its stack.
+        assertThat(all).extracting(Splat::corrupted).containsExactly(true, false, false, false);
+        assertThat(distinct).extracting(Splat::type, Splat::count, Splat::corrupted).containsExactly(
+                tuple(SplatType.HUNG_TASK, 3, false), tuple(SplatType.WARNING, 1, false));
+        assertThat(distinct.get(0).timestamp()).isEqualTo(25.6);
+        assertThat(distinct.get(0).excerpt()).endsWith("</TASK>");
+    }
+
+    @Test
+    void aRepeatCutBeforeItsCulpritCountsTowardsTheWholeOnes() {
+        String cut = hungTask(30.7, "kfit-guest", 74, 10);
+        cut = cut.substring(0, cut.indexOf("schedule_timeout"));
+        List<Splat> all = ConsoleParser.parse(hungTask(25.6, "kfit-guest", 74, 5) + cut);
+
+        assertThat(all).extracting(Splat::title, Splat::corrupted).containsExactly(
+                tuple("INFO: task kfit-guest blocked in state D in memunmap_pages", false),
+                tuple("INFO: task kfit-guest blocked in state D in unknown", true));
+        assertThat(ConsoleParser.distinct(all)).extracting(Splat::title, Splat::count, Splat::corrupted)
+                .containsExactly(tuple("INFO: task kfit-guest blocked in state D in memunmap_pages", 2, false));
+        // Alone, the cut print stays a finding of its own, marked corrupted.
+        assertThat(ConsoleParser.distinct(ConsoleParser.parse(cut))).extracting(Splat::count, Splat::corrupted)
+                .containsExactly(tuple(1, true));
+    }
+
+    @Test
+    void aReportRunningIntoTheNextBootIsCorrupted() {
+        String w = warning(5);
+        String cut = w.substring(0, w.lastIndexOf('\n', w.indexOf(" </TASK>")) + 1)
+                + console(0, "Linux version 7.2.13-kfit (kfit@builder)");
+        Splat s = only(cut);
+        assertThat(s.corrupted()).isTrue();
+        assertThat(s.excerpt()).doesNotContain("Linux version");
+        assertThat(only(w).corrupted()).isFalse();
+    }
+
+    @Test
+    void hungTaskOwnerLineWithoutAnOwnerEndsTheReport() {
+        String text = hungTask(10, "sh", 70, 5)
+                + console(10.1, "INFO: task sh:70 is blocked on a mutex, but the owner is not found.",
+                        "nvme nvme0: 1/0/0 default/read/poll queues",
+                        "e1000: eth0 NIC Link is Up 1000 Mbps Full Duplex, Flow Control: RX");
+        Splat s = only(text);
+        assertThat(s.corrupted()).isFalse();
+        assertThat(s.excerpt()).endsWith("but the owner is not found.");
+        assertThat(s.title()).isEqualTo("INFO: task sh blocked in state D in memunmap_pages");
+    }
+
+    @Test
+    void hungTaskInIoWaitSaysSo() {
+        String text = hungTask(10, "kworker/u8:3", 57, 10)
+                .replace("blocked for more", "blocked in I/O wait for more");
+        assertThat(title(text)).isEqualTo("INFO: task kworker/uN:N blocked in I/O wait in state D in memunmap_pages");
+    }
+
+    @Test
+    void splatsBuiltWithoutACountArePrintedOnceAndWhole() {
+        Splat s = new Splat(SplatType.WARNING, "WARNING in x", "...", 1.0);
+        assertThat(s.count()).isEqualTo(1);
+        assertThat(s.corrupted()).isFalse();
+        assertThat(s.withCount(4).count()).isEqualTo(4);
+        assertThatThrownBy(() -> s.withCount(0)).isInstanceOf(IllegalArgumentException.class);
     }
 
     // ------------------------------------------------------------------ console format
