@@ -1,5 +1,6 @@
 package dev.kfit.kernel;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.kfit.error.InfraException;
 
 import java.io.IOException;
@@ -15,6 +16,12 @@ import java.util.List;
  * A built kernel and how it was made. Written to the cache entry's build.json when the build ends
  * and read back on every cache hit, so what describes the build (its start time above all) stays
  * the build's, not the run's that found it in the cache.
+ *
+ * <p>build.json keeps the fields it always had: the cache (~/.cache/kfit) is shared by every
+ * checkout on the machine, and an older kfit reads build.json strictly, so a field it does not
+ * know would make it rebuild the kernel. The start time is written beside it instead (see
+ * {@link KernelBuilder}), and the patchset is taken from the patch files, whose contents the cache
+ * key holds.
  *
  * @param label         the spec's label
  * @param cacheKey      content key: source version, patch contents, fragments, compiler
@@ -39,8 +46,8 @@ public record KernelBuild(
         Path buildLog,
         boolean cached,
         double buildSeconds,
-        String builtAt,
-        List<AppliedPatch> patchset) {
+        @JsonIgnore String builtAt,
+        @JsonIgnore List<AppliedPatch> patchset) {
 
     public KernelBuild {
         patches = List.copyOf(patches);

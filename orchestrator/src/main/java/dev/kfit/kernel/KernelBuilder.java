@@ -36,6 +36,8 @@ public final class KernelBuilder {
     /** Bump when the build steps change, so old cache entries are not reused. */
     static final String RECIPE = "kfit-kernel-recipe-1";
     static final String AREA = "kernels";
+    /** Beside build.json in a cache entry: when the build started, one ISO-8601 instant (see {@link KernelBuild}). */
+    static final String STARTED_AT = "build-started-at";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final Pattern HUNK_FAILED = Pattern.compile("Hunk #(\\d+) FAILED at (\\d+)");
     private static final Pattern PATCHING = Pattern.compile("^(?:patching|checking) file (\\S+)", Pattern.MULTILINE);
@@ -140,6 +142,7 @@ public final class KernelBuilder {
                 patches.stream().map(p -> p.getFileName().toString()).toList(), compiler(),
                 null, null, null, false, seconds, builtAt, patchset);
         JSON.writeValue(scratch.resolve("build.json").toFile(), b);
+        Files.writeString(scratch.resolve(STARTED_AT), builtAt + "\n");
         progress.accept(String.format("kernel %s: built %s in %.0f s", spec.label(), version, seconds));
     }
 
@@ -256,17 +259,18 @@ public final class KernelBuilder {
         }
         try {
             KernelBuild b = JSON.readValue(meta.toFile(), KernelBuild.class);
-            String builtAt = b.builtAt() != null ? b.builtAt() : startOfOldBuild(meta, b.buildSeconds());
+            Path started = entry.resolve(STARTED_AT);
+            String builtAt = Files.isRegularFile(started) ? Files.readString(started).strip() : startOfOldBuild(meta, b.buildSeconds());
             return new KernelBuild(b.label(), b.cacheKey(), b.kernelVersion(), b.source(), b.patches(), b.compiler(),
                     entry.resolve("bzImage"), entry.resolve("config"), entry.resolve("build.log"), false, b.buildSeconds(),
-                    builtAt, b.patchset());
+                    builtAt, null);
         } catch (IOException e) {
             return null; // unreadable metadata: rebuild
         }
     }
 
     /**
-     * When a build recorded before build.json held its start time started: build.json is written as
+     * When a build made before its start time was recorded started: build.json is written as
      * make ends, and publishing the entry renames the directory (which keeps the file's time), so its
      * modification time less the build's duration. The same in every run that finds the entry.
      */

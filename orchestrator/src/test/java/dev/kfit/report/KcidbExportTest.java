@@ -171,6 +171,23 @@ class KcidbExportTest {
     }
 
     @Test
+    void resultsJsonCarriesTheBuildsStartAndPatchsetSoKfitReportCanRenderThemAgain() throws Exception {
+        Path p1 = Files.writeString(dir.resolve("0001-kernfs.patch"), "a\n");
+        KernelBuild built = new KernelBuild("6.12-series", "27648e9a3b0fef49885e489e", "6.12.117",
+                "debian:linux-source-6.12=6.12.117-1", List.of("0001-kernfs.patch"), "gcc", null, null, null,
+                true, 83.1, "2026-11-29T08:00:00.5Z", List.of(KernelBuild.AppliedPatch.of(p1)));
+        Results r = run("2026-11-30T13:05:45Z", Results.KernelInfo.of(built, "builds/6.12-series.log"));
+        r.write(dir.resolve("results.json"));
+        JsonNode onDisk = new ObjectMapper().readTree(dir.resolve("results.json").toFile()).at("/run/kernels/0");
+        assertThat(onDisk.get("built_at").asText()).isEqualTo("2026-11-29T08:00:00.5Z");
+        assertThat(onDisk.get("patchset_hash").asText()).isEqualTo(built.patchsetHash());
+        assertThat(onDisk.at("/patchset/0/sha256").asText()).hasSize(64);
+        assertThat(onDisk.get("cache_key").asText()).isEqualTo("27648e9a3b0fef49885e489e"); // the fields scripts read stay
+        Results back = Results.read(dir.resolve("results.json"));
+        assertThat(KcidbExport.render(back, dir)).isEqualTo(KcidbExport.render(r, dir));
+    }
+
+    @Test
     void aKernelWithoutPatchesHasTheEmptyPatchsetHashAndAnOldResultsFileNoneAtAll() throws Exception {
         KernelBuild plain = new KernelBuild("6.12", "a59dc901cab10144f3d6e9b5", "6.12.117", "debian:linux-source-6.12=6.12.117-1",
                 List.of(), "gcc", null, null, null, true, 1694.2, "2026-11-28T10:00:00Z", List.of());
