@@ -17,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +36,8 @@ public final class KernelBuilder {
     /** Bump when the build steps change, so old cache entries are not reused. */
     static final String RECIPE = "kfit-kernel-recipe-1";
     static final String AREA = "kernels";
+    /** Beside build.json in a cache entry: when the build started, one ISO-8601 instant (see {@link KernelBuild}). */
+    static final String STARTED_AT = "build-started-at";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final Pattern HUNK_FAILED = Pattern.compile("Hunk #(\\d+) FAILED at (\\d+)");
     private static final Pattern PATCHING = Pattern.compile("^(?:patching|checking) file (\\S+)", Pattern.MULTILINE);
@@ -71,26 +75,28 @@ public final class KernelBuilder {
             key.addFile("fragment:" + f.getFileName(), f);
         }
         String k = key.hex();
+        // The key holds every patch's contents, so the patches as they are now are those a cache hit was built from.
+        List<KernelBuild.AppliedPatch> patchset = patches.stream().map(KernelBuild.AppliedPatch::of).toList();
         Path entry = cache.dir(AREA).resolve(k);
         KernelBuild hit = readEntry(entry);
         if (hit != null) {
             progress.accept("kernel " + spec.label() + ": cached (" + hit.kernelVersion() + ", key " + k + ")");
-            return withLabel(hit, spec.label()).asCached();
+            return withLabel(hit, spec.label(), patchset).asCached();
         }
         try (AutoCloseable lock = cache.lock(AREA, k)) {
             hit = readEntry(entry);
             if (hit != null) {
-                return withLabel(hit, spec.label()).asCached();
+                return withLabel(hit, spec.label(), patchset).asCached();
             }
             cache.removeStaleScratch(AREA, k);
             Path scratch = cache.scratch(AREA, k);
             try {
-                make(spec, source, patches, fragments, required, k, scratch);
+                make(spec, source, patchset, patches, fragments, required, k, scratch);
                 cache.publish(scratch, AREA, k);
             } finally {
                 Cache.deleteTree(scratch);
             }
-            return withLabel(readEntry(entry), spec.label());
+            return withLabel(readEntry(entry), spec.label(), patchset);
         } catch (InfraException | BadInputException e) {
             throw e;
         } catch (Exception e) {
@@ -98,9 +104,10 @@ public final class KernelBuilder {
         }
     }
 
-    private void make(KernelSpec spec, SourceArchive source, List<Path> patches, List<Path> fragments,
-                      List<KernelConfig.Requirement> required, String k, Path scratch) throws IOException {
+    private void make(KernelSpec spec, SourceArchive source, List<KernelBuild.AppliedPatch> patchset, List<Path> patches,
+                      List<Path> fragments, List<KernelConfig.Requirement> required, String k, Path scratch) throws IOException {
         long t0 = System.nanoTime();
+        String builtAt = Instant.now().toString();
         Path log = scratch.resolve("build.log");
         Path tree = scratch.resolve("tree");
         Files.createDirectories(tree);
@@ -133,8 +140,9 @@ public final class KernelBuilder {
         double seconds = (System.nanoTime() - t0) / 1e9;
         KernelBuild b = new KernelBuild(spec.label(), k, version, source.identity(),
                 patches.stream().map(p -> p.getFileName().toString()).toList(), compiler(),
-                null, null, null, false, seconds);
+                null, null, null, false, seconds, builtAt, patchset);
         JSON.writeValue(scratch.resolve("build.json").toFile(), b);
+        Files.writeString(scratch.resolve(STARTED_AT), builtAt + "\n");
         progress.accept(String.format("kernel %s: built %s in %.0f s", spec.label(), version, seconds));
     }
 
@@ -244,23 +252,36 @@ public final class KernelBuilder {
         return compiler;
     }
 
-    private static KernelBuild readEntry(Path entry) {
+    static KernelBuild readEntry(Path entry) {
         Path meta = entry.resolve("build.json");
         if (!Files.isRegularFile(meta) || !Files.isRegularFile(entry.resolve("bzImage"))) {
             return null;
         }
         try {
             KernelBuild b = JSON.readValue(meta.toFile(), KernelBuild.class);
+            Path started = entry.resolve(STARTED_AT);
+            String builtAt = Files.isRegularFile(started) ? Files.readString(started).strip() : startOfOldBuild(meta, b.buildSeconds());
             return new KernelBuild(b.label(), b.cacheKey(), b.kernelVersion(), b.source(), b.patches(), b.compiler(),
-                    entry.resolve("bzImage"), entry.resolve("config"), entry.resolve("build.log"), false, b.buildSeconds());
+                    entry.resolve("bzImage"), entry.resolve("config"), entry.resolve("build.log"), false, b.buildSeconds(),
+                    builtAt, null);
         } catch (IOException e) {
             return null; // unreadable metadata: rebuild
         }
     }
 
-    private static KernelBuild withLabel(KernelBuild b, String label) {
+    /**
+     * When a build made before its start time was recorded started: build.json is written as
+     * make ends, and publishing the entry renames the directory (which keeps the file's time), so its
+     * modification time less the build's duration. The same in every run that finds the entry.
+     */
+    static String startOfOldBuild(Path buildJson, double buildSeconds) throws IOException {
+        Instant written = Files.getLastModifiedTime(buildJson).toInstant();
+        return written.minusMillis(Math.round(buildSeconds * 1000)).truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    private static KernelBuild withLabel(KernelBuild b, String label, List<KernelBuild.AppliedPatch> patchset) {
         return new KernelBuild(label, b.cacheKey(), b.kernelVersion(), b.source(), b.patches(), b.compiler(),
-                b.bzImage(), b.config(), b.buildLog(), b.cached(), b.buildSeconds());
+                b.bzImage(), b.config(), b.buildLog(), b.cached(), b.buildSeconds(), b.builtAt(), patchset);
     }
 
     private static void appendLog(Path log, String text) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kfit.error.InfraException;
+import dev.kfit.kernel.KernelBuild;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -46,8 +47,33 @@ public record Results(RunInfo run, List<CellResult> cells) {
         }
     }
 
+    /**
+     * One kernel of the run. The last three fields came later: a results.json written before them,
+     * or a kernel whose build did not record them (a prebuilt one), has them null (and absent on disk).
+     *
+     * @param builtAt      when the build started (ISO-8601 instant), also for a build this run found in the cache
+     * @param patchsetHash KCIDB's patchset hash of the applied patches ("" for none), see {@link KernelBuild#patchsetHash()}
+     * @param patchset     the applied patches, in order, with where they were read from and their SHA-256
+     */
     public record KernelInfo(String label, String kernelVersion, String source, List<String> patches,
-                             String compiler, String cacheKey, boolean cached, double buildSeconds, String buildLog) {
+                             String compiler, String cacheKey, boolean cached, double buildSeconds, String buildLog,
+                             @JsonInclude(JsonInclude.Include.NON_NULL) String builtAt,
+                             @JsonInclude(JsonInclude.Include.NON_NULL) String patchsetHash,
+                             @JsonInclude(JsonInclude.Include.NON_NULL) List<KernelBuild.AppliedPatch> patchset) {
+        public KernelInfo {
+            patchset = patchset == null ? null : List.copyOf(patchset);
+        }
+
+        public KernelInfo(String label, String kernelVersion, String source, List<String> patches, String compiler,
+                          String cacheKey, boolean cached, double buildSeconds, String buildLog) {
+            this(label, kernelVersion, source, patches, compiler, cacheKey, cached, buildSeconds, buildLog, null, null, null);
+        }
+
+        /** The kernel as its build describes it; {@code buildLog} relative to the run directory. */
+        public static KernelInfo of(KernelBuild b, String buildLog) {
+            return new KernelInfo(b.label(), b.kernelVersion(), b.source(), b.patches(), b.compiler(), b.cacheKey(),
+                    b.cached(), b.buildSeconds(), buildLog, b.builtAt(), b.patchsetHash(), b.patchset());
+        }
     }
 
     public void write(Path file) {
