@@ -212,12 +212,14 @@ public final class TrendReport {
         return String.format(Locale.ROOT, "<line class=\"%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", cls, x1, y1, x2, y2);
     }
 
-    /** Up to four significant digits, no exponent, no trailing zeros. */
-    static String number(double v) {
+    /** Four significant digits but every digit before the point (10045, 160, 0.1235), no exponent, no trailing zeros. */
+    public static String number(double v) {
         if (v == 0) {
             return "0";
         }
-        java.math.BigDecimal d = new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros();
+        int integerDigits = Math.abs(v) < 1 ? 0 : (int) Math.floor(Math.log10(Math.abs(v))) + 1;
+        java.math.BigDecimal d = new java.math.BigDecimal(v).round(new java.math.MathContext(Math.max(4, integerDigits)))
+                .stripTrailingZeros();
         return d.scale() < 0 ? d.setScale(0).toPlainString() : d.toPlainString();
     }
 
