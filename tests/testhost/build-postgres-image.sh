@@ -59,6 +59,8 @@ if [ ! -f "$TARBALL" ]; then
     rm -rf "$ROOTFS"/var/cache/apt/archives/*.deb "$ROOTFS"/var/lib/apt/lists/* \
         "$ROOTFS"/usr/share/doc/* "$ROOTFS"/usr/share/man/* "$ROOTFS/debootstrap"
 
+    # mktemp made the root 0700; the server runs as postgres, which must be able to reach /bin.
+    chmod 755 "$ROOTFS"
     tar --numeric-owner -C "$ROOTFS" -cf "$TARBALL.tmp" . || die "could not pack $ROOTFS"
     mv "$TARBALL.tmp" "$TARBALL"
     rm -rf --one-file-system "$ROOTFS"
@@ -69,6 +71,7 @@ fi
 say "importing $TARBALL as $IMAGE"
 timeout "$IMPORT_TIMEOUT" docker import \
     --change 'ENV LANG=C.UTF-8' \
+    --change 'ENV PATH=/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'USER postgres' \
     "$TARBALL" "$IMAGE" >/dev/null || die "docker import of $TARBALL failed or took more than $IMPORT_TIMEOUT s"
 echo "$IMAGE"

@@ -32,6 +32,7 @@ public class KfitPostgres extends GenericContainer<KfitPostgres> {
     private static final String BIN = "/usr/lib/postgresql/15/bin";
     private static final String START = String.join("\n",
             "set -eu",
+            "export PATH=/usr/sbin:/usr/bin:/sbin:/bin",   // an imported image has no PATH of its own
             "D=/tmp/kfit-pgdata",
             "printf '%s\\n' \"$KFIT_PG_PASSWORD\" > /tmp/pw",
             BIN + "/initdb -D $D -U kfit --pwfile=/tmp/pw --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --no-locale > /tmp/initdb.log",
@@ -52,7 +53,7 @@ public class KfitPostgres extends GenericContainer<KfitPostgres> {
         // Published on loopback only, never 0.0.0.0: the workplace's traffic rule.
         withCreateContainerCmdModifier(c -> c.getHostConfig()
                 .withPortBindings(new PortBinding(Ports.Binding.bindIp("127.0.0.1"), ExposedPort.tcp(PORT))));
-        withCommand("sh", "-c", START);
+        withCommand("/bin/sh", "-c", START);
         waitingFor(Wait.forLogMessage(".*database system is ready to accept connections.*", 1).withStartupTimeout(STARTUP_TIMEOUT));
     }
 
