@@ -23,7 +23,7 @@ import java.util.List;
  * the "6.12" kernel: PIN_REFUSED every night, 140/150/160 ms; night 3 one cell INFRA_ERROR with a bogus 99999 ms
  * </pre>
  */
-final class Nights {
+public final class Nights {
     static final String SPEC = "kernels: [...]\nscenarios: [{name: unbind-latency}]\n";
     static final String LINE = "debian:linux-source-6.12";
     static final String HUNG_TITLE = "INFO: task kfit-guest blocked in state D in memunmap_pages";
@@ -33,7 +33,7 @@ final class Nights {
     }
 
     /** Writes the three nights under {@code parent} as night1..3; returns their layouts, oldest first. */
-    static List<RunLayout> write(Path parent) throws IOException {
+    public static List<RunLayout> write(Path parent) throws IOException {
         List<RunLayout> out = new ArrayList<>();
         for (int night = 1; night <= 3; night++) {
             RunLayout l = new RunLayout(parent.resolve("night" + night).toAbsolutePath());
