@@ -243,7 +243,7 @@ public final class Main {
                     ? java.util.Optional.of(new dev.kfit.store.Recording.Previous(against.toAbsolutePath().toString(), older))
                     : dev.kfit.store.Recording.previousNight(ran.layout(), options.db, System.err);
             if (previous.isEmpty()) {
-                System.out.println("no earlier nightly in the results store or beside " + ran.layout().dir() + " to compare with");
+                System.out.println("no earlier nightly beside " + ran.layout().dir() + " or in the results store to compare with");
                 return exitCode(ran.results());
             }
             older = previous.get().results();
@@ -335,13 +335,17 @@ public final class Main {
         Path out;
         @Parameters(index = "1..*", arity = "1..*", paramLabel = "RUN", description = "run directories to join")
         java.util.List<Path> runs;
+        @Option(names = "--db", paramLabel = "URL", description = "results store the merged run is recorded in (default as for run)")
+        String db;
 
         @Override
         public Integer call() {
             if (Files.exists(out.resolve("results.json"))) {
                 throw new BadInputException(out.resolve("results.json") + ": already exists; merge into a new directory");
             }
-            dev.kfit.run.Merge.Merged merged = dev.kfit.run.Merge.merge(new RunLayout(out.toAbsolutePath().normalize()), runs);
+            RunLayout layout = new RunLayout(out.toAbsolutePath().normalize());
+            dev.kfit.run.Merge.Merged merged = dev.kfit.run.Merge.merge(layout, runs);
+            dev.kfit.store.Recording.recordFinished(layout, db, System.err);
             System.out.print(Table.render(merged.results()));
             System.out.printf("%nresults: %s%n", out.resolve("results.json"));
             if (merged.note() != null) {

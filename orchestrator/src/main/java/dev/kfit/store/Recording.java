@@ -34,6 +34,11 @@ public final class Recording {
     public static ResultsStore.Recorded recordFinished(RunLayout run, String dbOption, PrintStream err) {
         StoreLocation at = null;
         try {
+            String shard = run.readResults().run().shard();
+            if (shard != null) {
+                err.println("kfit: shard " + shard + " not recorded in the results store: kfit merge records the merged run");
+                return null;
+            }
             at = storeOf(run, dbOption);
             try (ResultsStore store = ResultsStore.open(at)) {
                 ResultsStore.Recorded r = store.record(run);
@@ -48,15 +53,19 @@ public final class Recording {
         }
     }
 
+    /** How many earlier runs of this machine whose directories are gone the previous-night lookup passes over. */
+    static final int CANDIDATES = 50;
+
     /** The run a nightly compares itself with: its name (a directory, or the store's key) and its results. */
     public record Previous(String name, Results results) {
     }
 
     /**
-     * The newest earlier run of the same spec: from the store first (its directory when it is on this
-     * machine, else the store's copy of its cells), then, when the store has none, the runs beside
-     * this one ({@link RunLayout#previousOfSameSpec()}). A store that cannot be read is reported and
-     * skipped.
+     * The newest earlier run of the same spec: from the store first (its directory when it was
+     * recorded on this machine, passing over runs whose directories were deleted since; the store's
+     * copy of its cells when another machine recorded it), then, when the store has none, the runs
+     * beside this one ({@link RunLayout#previousOfSameSpec()}). A store that cannot be read is
+     * reported and skipped.
      */
     public static Optional<Previous> previousNight(RunLayout run, String dbOption, PrintStream err) {
         Optional<Previous> fromStore = Optional.empty();
@@ -88,16 +97,19 @@ public final class Recording {
         }
         String startedAt = Files.isRegularFile(run.results()) ? run.readResults().run().startedAt() : "9999";
         try (ResultsStore store = ResultsStore.open(at)) {
-            Optional<ResultsStore.StoredRun> found = store.previous(ResultsStore.sha256(spec), startedAt, ResultsStore.runKey(run.dir()));
-            if (found.isEmpty()) {
-                return Optional.empty();
+            for (ResultsStore.StoredRun p : store.earlier(ResultsStore.sha256(spec), startedAt, ResultsStore.runKey(run.dir()), CANDIDATES)) {
+                if (!p.recordedOn().equals(ResultsStore.machine())) {
+                    // Another machine's run (a shared server): the store's copy of its cells.
+                    return Optional.of(new Previous(p.runKey() + " (from the results store " + at + ")", store.results(p.runKey())));
+                }
+                RunLayout local = new RunLayout(Path.of(p.dir()));
+                if (Files.isRegularFile(local.results())) {
+                    return Optional.of(new Previous(p.dir(), local.readResults()));
+                }
+                // Recorded here, but its directory was deleted since: whoever deleted it did not want it
+                // compared with; the next older run is the previous night.
             }
-            ResultsStore.StoredRun p = found.get();
-            RunLayout local = new RunLayout(Path.of(p.dir()));
-            if (p.recordedOn().equals(ResultsStore.machine()) && Files.isRegularFile(local.results())) {
-                return Optional.of(new Previous(p.dir(), local.readResults()));
-            }
-            return Optional.of(new Previous(p.runKey() + " (from the results store " + at + ")", store.results(p.runKey())));
+            return Optional.empty();
         }
     }
 

@@ -143,7 +143,11 @@ public final class ResultsStore implements AutoCloseable {
 
     /** The key a run directory is recorded under: this machine's name and the directory's absolute path. */
     public static String runKey(Path dir) {
-        return machine() + ":" + dir.toAbsolutePath().normalize();
+        return runKey(machine(), dir.toAbsolutePath().normalize().toString());
+    }
+
+    static String runKey(String machine, String dir) {
+        return machine + ":" + dir;
     }
 
     static String machine() {
@@ -175,14 +179,22 @@ public final class ResultsStore implements AutoCloseable {
         } catch (IOException e) {
             throw new StoreException("cannot read " + run.spec() + ": " + e.getMessage(), e);
         }
-        return record(runKey(run.dir()), run.dir().toAbsolutePath().normalize().toString(), spec, results);
+        return record(machine(), run.dir().toAbsolutePath().normalize().toString(), spec, results);
     }
 
-    /** Records {@code results} under {@code runKey}, replacing whatever was recorded under it before. */
-    public Recorded record(String runKey, String dir, String specText, Results results) {
+    /**
+     * Records {@code results} of the run in {@code dir} on {@code machine}, replacing whatever was
+     * recorded for that directory of that machine before.
+     */
+    public Recorded record(String machine, String dir, String specText, Results results) {
+        String runKey = runKey(machine, dir);
         Results.RunInfo info = results.run();
         if (info == null || info.startedAt() == null) {
             throw new BadInputException(dir + "/results.json: no run.started_at; not a finished kfit run");
+        }
+        if (info.shard() != null) {
+            // Its cells come back in the merged run: recording both would count them twice.
+            throw new BadInputException(dir + ": shard " + info.shard() + " of a run; record the run kfit merge made of the shards");
         }
         Map<String, Results.KernelInfo> kernels = new HashMap<>();
         if (info.kernels() != null) {
@@ -207,7 +219,7 @@ public final class ResultsStore implements AutoCloseable {
                 int i = 0;
                 r.setString(++i, runKey);
                 r.setString(++i, dir);
-                r.setString(++i, machine());
+                r.setString(++i, machine);
                 r.setString(++i, info.spec());
                 r.setString(++i, specText == null ? null : sha256(specText));
                 r.setString(++i, info.startedAt());
@@ -296,13 +308,17 @@ public final class ResultsStore implements AutoCloseable {
      * cells and is not {@code excludeKey}: the previous night of a nightly.
      */
     public Optional<StoredRun> previous(String specSha256, String before, String excludeKey) {
-        List<StoredRun> found = query("find the previous run", "SELECT r.run_key, r.dir, r.recorded_on, r.started_at, r.spec_sha256,"
+        return earlier(specSha256, before, excludeKey, 1).stream().findFirst();
+    }
+
+    /** Up to {@code limit} runs of the same spec before {@code before}, newest first (see {@link #previous}). */
+    public List<StoredRun> earlier(String specSha256, String before, String excludeKey, int limit) {
+        return query("find earlier runs", "SELECT r.run_key, r.dir, r.recorded_on, r.started_at, r.spec_sha256,"
                         + " (SELECT COUNT(*) FROM cells c WHERE c.run_key = r.run_key) FROM runs r"
                         + " WHERE r.spec_sha256 = ? AND r.run_key <> ? AND r.started_at < ?"
                         + " AND EXISTS (SELECT 1 FROM cells c WHERE c.run_key = r.run_key)"
-                        + " ORDER BY r.started_at DESC, r.run_key DESC LIMIT 1",
+                        + " ORDER BY r.started_at DESC, r.run_key DESC LIMIT " + Math.max(1, limit),
                 List.of(specSha256, excludeKey, before), ResultsStore::storedRun);
-        return found.stream().findFirst();
     }
 
     private static StoredRun storedRun(ResultSet rs) throws SQLException {

@@ -132,6 +132,33 @@ class ResultsStoreTest {
     }
 
     @Test
+    void aRunWhoseDirectoryWasDeletedIsPassedOver() throws Exception {
+        List<RunLayout> nights = Nights.write(runs);
+        try (ResultsStore store = open()) {
+            nights.forEach(store::record);
+        }
+        Files.delete(nights.get(1).results());
+        Recording.Previous p = Recording.previousNight(nights.get(2), null, System.err).orElseThrow();
+        assertThat(p.name()).isEqualTo(nights.get(0).dir().toString());
+    }
+
+    @Test
+    void aShardIsNotRecordedItsMergedRunIs() throws Exception {
+        RunLayout night = Nights.write(runs).get(0);
+        Results r = night.readResults();
+        Results.RunInfo i = r.run();
+        new Results(new Results.RunInfo(i.spec(), i.startedAt(), i.host(), i.qemu(), i.accel(), i.kernels(), i.guestImage(),
+                i.concurrency(), "1/2", List.of("a", "b")), r.cells()).write(night.results());
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertThat(Recording.recordFinished(night, null, new PrintStream(err, true))).isNull();
+        assertThat(err.toString()).contains("shard 1/2 not recorded");
+        try (ResultsStore store = open()) {
+            assertThatThrownBy(() -> store.record(night)).isInstanceOf(BadInputException.class).hasMessageContaining("shard 1/2 of a run");
+            assertThat(store.runs()).isEmpty();
+        }
+    }
+
+    @Test
     void withoutAStoreTheNightlyStillFindsTheRunBesideIt() throws Exception {
         List<RunLayout> nights = Nights.write(runs);
         assertThat(runs.resolve(StoreLocation.FILE_NAME)).doesNotExist();
@@ -145,7 +172,7 @@ class ResultsStoreTest {
         List<RunLayout> nights = Nights.write(runs);
         try (ResultsStore store = open()) {
             // night 2 recorded by another machine, its directory not here
-            store.record("elsewhere:/srv/runs/night2", "/srv/runs/night2", Nights.SPEC, nights.get(1).readResults());
+            store.record("elsewhere", "/srv/runs/night2", Nights.SPEC, nights.get(1).readResults());
             store.record(nights.get(2));
         }
         Recording.Previous p = Recording.previousNight(nights.get(2), null, System.err).orElseThrow();
