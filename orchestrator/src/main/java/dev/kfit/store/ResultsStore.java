@@ -18,7 +18,6 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -100,11 +99,13 @@ public final class ResultsStore implements AutoCloseable {
         try {
             if (where.kind() == StoreLocation.Kind.SQLITE) {
                 Files.createDirectories(where.file().toAbsolutePath().getParent());
-                c = DriverManager.getConnection(where.jdbcUrl());
-                try (Statement st = c.createStatement()) {
-                    st.execute("PRAGMA busy_timeout = " + SQLITE_BUSY_TIMEOUT_MS);
-                    st.execute("PRAGMA foreign_keys = ON");
-                }
+                Properties p = new Properties();
+                // Every transaction takes the write lock when it begins, so two kfits recording at
+                // once queue (up to the busy timeout) instead of one failing half way.
+                p.setProperty("transaction_mode", "IMMEDIATE");
+                p.setProperty("busy_timeout", Integer.toString(SQLITE_BUSY_TIMEOUT_MS));
+                p.setProperty("foreign_keys", "true");
+                c = DriverManager.getConnection(where.jdbcUrl(), p);
             } else {
                 DriverManager.setLoginTimeout(CONNECT_TIMEOUT_S);
                 Properties p = new Properties();
@@ -120,7 +121,12 @@ public final class ResultsStore implements AutoCloseable {
                 p.setProperty("ApplicationName", "kfit");
                 c = DriverManager.getConnection(where.jdbcUrl(), p);
             }
-            Schema.migrate(c, where.toString());
+            try {
+                Schema.migrate(c, where.toString());
+            } catch (SQLException first) {
+                // Another kfit may have created the tables at the same moment: once more, now finding them.
+                Schema.migrate(c, where.toString());
+            }
             return new ResultsStore(c, where);
         } catch (SQLException | IOException | RuntimeException e) {
             if (c != null) {

@@ -204,6 +204,27 @@ class ResultsStoreTest {
     }
 
     @Test
+    void twoKfitsRecordingAtOnceBothLand() throws Exception {
+        List<RunLayout> nights = Nights.write(runs);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            var done = pool.invokeAll(nights.stream().map(n -> (java.util.concurrent.Callable<ResultsStore.Recorded>) () -> {
+                try (ResultsStore store = open()) {
+                    return store.record(n);
+                }
+            }).toList(), 60, java.util.concurrent.TimeUnit.SECONDS);
+            for (var f : done) {
+                assertThat(f.get().cells()).isEqualTo(6);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        try (ResultsStore store = open()) {
+            assertThat(store.runs()).hasSize(3);
+        }
+    }
+
+    @Test
     void aNewerSchemaIsRefused() throws Exception {
         try (ResultsStore store = open()) {
             store.runs();
