@@ -291,15 +291,20 @@ public final class ResultsStore implements AutoCloseable {
         }, "record run " + dir);
     }
 
-    /** The kernel line of a cell: its kernel's source (debian:linux-source-6.12, dir:…), else its label. */
+    /**
+     * The kernel line of a cell: its kernel's source (debian:linux-source-6.12, dir:…), else its label.
+     * A Debian source is recorded with the package version it resolved to
+     * (debian:linux-source-6.12=6.12.117-1); the line is the package, so that a new upload is a
+     * version change on the line rather than a new line.
+     */
     static String kernelLine(CellResult c, Results.KernelInfo k) {
-        if (c.kernelSource() != null && !c.kernelSource().isBlank()) {
-            return c.kernelSource();
+        String source = c.kernelSource() != null && !c.kernelSource().isBlank() ? c.kernelSource()
+                : k != null && k.source() != null && !k.source().isBlank() ? k.source() : null;
+        if (source == null) {
+            return c.kernel();
         }
-        if (k != null && k.source() != null && !k.source().isBlank()) {
-            return k.source();
-        }
-        return c.kernel();
+        int eq = source.indexOf('=');
+        return source.startsWith("debian:") && eq > 0 ? source.substring(0, eq) : source;
     }
 
     /** Every recorded run, oldest first. */

@@ -155,7 +155,8 @@ class StorePostgresIT {
     private static CellResult cell(String kernel, String version, int rep, String verdict, List<CellResult.SplatResult> splats,
                                    List<Measurement> m, int night) {
         String id = kernel + ".unbind-latency.r" + rep;
-        return new CellResult(id, kernel, version, LINE, List.of(), "unbind-latency", rep, verdict, new CellResult.Pin(false, 14), null, null,
+        // As kfit records a Debian source: with the package version it resolved to (the line is the package).
+        return new CellResult(id, kernel, version, LINE + "=" + version + "-1", List.of(), "unbind-latency", rep, verdict, new CellResult.Pin(false, 14), null, null,
                 splats, List.of(), null, java.util.Map.of(), "cells/" + id + "/console.log", java.util.Map.of(), "cells/" + id + "/history.jsonl",
                 verdict.equals("INFRA_ERROR") ? "ssh: connection refused" : null, startedAt(night), 20.0, 1, null, m);
     }
