@@ -13,7 +13,7 @@ import java.util.Map;
  * trend.html: the results store's history on one self-contained page (inline CSS and SVG drawn here,
  * no script, nothing fetched). Per kernel line, kernel and scenario: for each measurement, one
  * column per run in start order with the median (dot, joined run to run), the quartiles (box) and
- * the minimum to maximum (whisker); kernel version changes are dashed lines on the axis labelled
+ * the minimum to maximum (whisker), on a log scale when the values span a factor of 20 or more; kernel version changes are dashed lines on the axis labelled
  * with the new version, verdict changes are triangles above the plot. Below, the verdict changes
  * and each splat title's first and last appearance are listed. A pure function of a {@link Trend}.
  */
@@ -24,6 +24,8 @@ public final class TrendReport {
     private static final int RIGHT = 20;
     private static final int TOP = 34;
     private static final int BOTTOM = 70;
+    /** A chart whose largest value is this many times its smallest (all positive) is drawn on a log scale. */
+    private static final double LOG_RATIO = 20;
     /** At most this many date labels on an axis: with more runs, every k-th is labelled. */
     private static final int MAX_LABELS = 20;
 
@@ -78,15 +80,22 @@ public final class TrendReport {
         int n = runs.size();
         double lo = s.points().stream().mapToDouble(Trend.Point::min).min().orElse(0);
         double hi = s.points().stream().mapToDouble(Trend.Point::max).max().orElse(1);
+        // A refused pin (a tenth of a second) and a blocked unbind (tens of seconds) on one line: a log
+        // scale keeps both spreads visible.
+        boolean log = lo > 0 && hi / lo >= LOG_RATIO;
+        if (log) {
+            lo = Math.log10(lo);
+            hi = Math.log10(hi);
+        }
         double pad = hi > lo ? (hi - lo) * 0.08 : Math.max(Math.abs(hi) * 0.1, 1);
-        lo = lo >= 0 && lo - pad < 0 ? 0 : lo - pad;
+        lo = !log && lo >= 0 && lo - pad < 0 ? 0 : lo - pad;
         hi = hi + pad;
         double plotW = W - LEFT - RIGHT;
         double plotH = H - TOP - BOTTOM;
         double step = plotW / Math.max(n, 1);
         final double ylo = lo;
         final double yhi = hi;
-        java.util.function.DoubleUnaryOperator y = v -> TOP + plotH - (v - ylo) / (yhi - ylo) * plotH;
+        java.util.function.DoubleUnaryOperator y = v -> TOP + plotH - ((log ? Math.log10(v) : v) - ylo) / (yhi - ylo) * plotH;
         java.util.function.IntToDoubleFunction x = i -> LEFT + (i + 0.5) * step;
         Map<String, Integer> index = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
@@ -97,12 +106,12 @@ public final class TrendReport {
         // y axis with five ticks
         h.append(line(LEFT, TOP, LEFT, TOP + plotH, "axis")).append(line(LEFT, TOP + plotH, W - RIGHT, TOP + plotH, "axis"));
         for (int t = 0; t <= 4; t++) {
-            double v = lo + (hi - lo) * t / 4;
+            double v = log ? Math.pow(10, lo + (hi - lo) * t / 4) : lo + (hi - lo) * t / 4;
             h.append(String.format(Locale.ROOT, "<text class=\"tick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
                     LEFT - 6, y.applyAsDouble(v) + 4, esc(number(v))));
         }
         h.append(String.format(Locale.ROOT, "<text class=\"tick\" x=\"12\" y=\"%.1f\" transform=\"rotate(-90 12 %.1f)\" text-anchor=\"middle\">%s</text>\n",
-                TOP + plotH / 2, TOP + plotH / 2, esc(s.measurement() + " (" + s.unit() + ")")));
+                TOP + plotH / 2, TOP + plotH / 2, esc(s.measurement() + " (" + s.unit() + (log ? ", log scale" : "") + ")")));
         // dates on the x axis
         int every = Math.max(1, (int) Math.ceil(n / (double) MAX_LABELS));
         for (int i = 0; i < n; i++) {
