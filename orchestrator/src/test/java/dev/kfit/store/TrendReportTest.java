@@ -32,6 +32,7 @@ class TrendReportTest {
         assertThat(seriesChart).contains("class=\"version-change\"", "<text class=\"version-label\"", ">6.12.118</text>",
                 "6.12-series: 6.12.117 → 6.12.118 from 2026-11-29 02:00");
         assertThat(seriesChart).contains("class=\"verdict-change\"");
+        assertThat(seriesChart).as("160 ms and 10 s on one chart").contains("unbind_ms (ms, log scale)");
         // listed: verdict changes and each splat's first and last appearance
         assertThat(html).contains("<td>2026-11-28 02:00</td><td>2026-11-27 02:00</td><td>PIN_REFUSED</td><td>BLOCKED_UNTIL_RELEASE</td>",
                 "<td>BLOCKED_UNTIL_RELEASE</td><td>BLOCKED_UNTIL_RELEASE 2, HUNG 1</td>");
