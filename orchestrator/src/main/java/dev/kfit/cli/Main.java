@@ -51,6 +51,7 @@ public final class Main {
 
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        cl.addSubcommand(new Trend()).addSubcommand(new Import()); // the results store's history (dev.kfit.store)
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             boolean trace = ((Main) cmd.getCommandSpec().root().userObject()).stacktrace;
             System.err.println("kfit: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
@@ -93,6 +94,9 @@ public final class Main {
         @Option(names = "--prebuilt", paramLabel = "DIR", description = {"build nothing: take the guest image and kernels from DIR (made by kfit build SPEC --export DIR);",
                 "refused when DIR lacks a kernel the cells need or was built from other sources, patches or fragments"})
         Path prebuilt;
+        @Option(names = "--db", paramLabel = "URL", description = {"results store the finished run is recorded in: jdbc:postgresql://HOST/DB or a file",
+                "(default: $KFIT_DB, ~/.config/kfit/db.conf, else kfit-results.db beside the run directory)"})
+        String db;
     }
 
     /** The spec as a run sees it: {@code --repetitions} and then {@code --kernels} applied. */
@@ -182,6 +186,7 @@ public final class Main {
                 results = runner.run(spec, shard, layout);
             }
         }
+        dev.kfit.store.Recording.recordFinished(layout, o.db, System.err);
         System.out.print(Table.render(results));
         System.out.printf("%nresults: %s (%d s)%n", layout.results(), Duration.between(t0, Instant.now()).toSeconds());
         return new Ran(layout, results);
@@ -243,16 +248,20 @@ public final class Main {
             // A wrong --against fails now, not after an hour of cells.
             Results older = against == null ? null : readResults(against);
             Ran ran = runSpec(builtin("examples/nightly.yaml"), options);
-            java.util.Optional<RunLayout> previous = against != null ? java.util.Optional.of(new RunLayout(against.toAbsolutePath()))
-                    : ran.layout().previousOfSameSpec();
+            Path trend = dev.kfit.store.Recording.writeTrend(ran.layout(), ran.results(), options.db, System.err);
+            if (trend != null) {
+                System.out.println("trend: " + trend);
+            }
+            // The results store first (also runs recorded by other machines), then the runs beside this one.
+            java.util.Optional<dev.kfit.store.Recording.Previous> previous = against != null
+                    ? java.util.Optional.of(new dev.kfit.store.Recording.Previous(against.toAbsolutePath().toString(), older))
+                    : dev.kfit.store.Recording.previousNight(ran.layout(), options.db, System.err);
             if (previous.isEmpty()) {
-                System.out.println("no earlier nightly beside " + ran.layout().dir() + " to compare with");
+                System.out.println("no earlier nightly beside " + ran.layout().dir() + " or in the results store to compare with");
                 return exitCode(ran.results());
             }
-            if (older == null) {
-                older = previous.get().readResults();
-            }
-            Comparison.Against cmp = new Comparison.Against(previous.get().dir().toString(), Comparison.compare(older, ran.results()));
+            older = previous.get().results();
+            Comparison.Against cmp = new Comparison.Against(previous.get().name(), Comparison.compare(older, ran.results()));
             writeComparison(ran.layout(), cmp);
             dev.kfit.report.HtmlReport.write(ran.results(), cmp, ran.layout().dir().resolve("report.html"));
             System.out.println("\ncompared with " + cmp.olderRun() + ":");
@@ -340,13 +349,17 @@ public final class Main {
         Path out;
         @Parameters(index = "1..*", arity = "1..*", paramLabel = "RUN", description = "run directories to join")
         java.util.List<Path> runs;
+        @Option(names = "--db", paramLabel = "URL", description = "results store the merged run is recorded in (default as for run)")
+        String db;
 
         @Override
         public Integer call() {
             if (Files.exists(out.resolve("results.json"))) {
                 throw new BadInputException(out.resolve("results.json") + ": already exists; merge into a new directory");
             }
-            dev.kfit.run.Merge.Merged merged = dev.kfit.run.Merge.merge(new RunLayout(out.toAbsolutePath().normalize()), runs);
+            RunLayout layout = new RunLayout(out.toAbsolutePath().normalize());
+            dev.kfit.run.Merge.Merged merged = dev.kfit.run.Merge.merge(layout, runs);
+            dev.kfit.store.Recording.recordFinished(layout, db, System.err);
             System.out.print(Table.render(merged.results()));
             System.out.printf("%nresults: %s%n", out.resolve("results.json"));
             if (merged.note() != null) {
@@ -413,6 +426,60 @@ public final class Main {
                 if (export != null) {
                     Prebuilt.export(export, s.file(), image, built, Runner.builtinFragments(root));
                     System.out.printf("exported: %s%n", export.toAbsolutePath().normalize().resolve(Prebuilt.MANIFEST));
+                }
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "trend", description = {"The results store's history: per kernel line, kernel, scenario and measurement, the median and spread",
+            "per run, kernel version and verdict changes, each splat title's first and last run. Writes an HTML page, prints a summary."})
+    static final class Trend implements Callable<Integer> {
+        @Option(names = "--since", paramLabel = "DATE", description = "only runs started on or after DATE (YYYY-MM-DD, UTC)")
+        String since;
+        @Option(names = "--kernel", paramLabel = "L", description = "only this kernel line (e.g. debian:linux-source-6.12) or kernel label (6.12-series)")
+        String kernel;
+        @Option(names = "--scenario", paramLabel = "S", description = "only this scenario")
+        String scenario;
+        @Option(names = "--db", paramLabel = "URL", description = "results store (default: $KFIT_DB, ~/.config/kfit/db.conf, else runs/kfit-results.db)")
+        String db;
+        @Option(names = "--html", paramLabel = "FILE", description = "where to write the page (default trend.html)")
+        Path html = Path.of("trend.html");
+
+        @Override
+        public Integer call() {
+            var query = new dev.kfit.store.ResultsStore.Query(since, kernel, scenario);
+            var at = dev.kfit.store.StoreLocation.resolve(db, Path.of("runs").toAbsolutePath());
+            if (at.file() != null && !Files.isRegularFile(at.file())) {
+                throw new BadInputException(at.file() + ": no results store (run kfit run or nightly, kfit import RUN..., or give --db)");
+            }
+            try (var store = dev.kfit.store.ResultsStore.open(at)) {
+                var trend = store.trend(query);
+                dev.kfit.report.TrendReport.write(trend, "kfit trend", html);
+                System.out.print(dev.kfit.store.TrendText.render(trend));
+                System.out.printf("%ntrend: %s (from %s)%n", html.toAbsolutePath(), at);
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "import", description = {"Record finished run directories in the results store (again: a run is never recorded twice).",
+            "Default store: kfit-results.db beside each run, unless --db, $KFIT_DB or ~/.config/kfit/db.conf names one."})
+    static final class Import implements Callable<Integer> {
+        @Parameters(arity = "1..*", paramLabel = "RUN", description = "run directories")
+        java.util.List<Path> runs;
+        @Option(names = "--db", paramLabel = "URL", description = "results store: jdbc:postgresql://HOST/DB or a file")
+        String db;
+
+        @Override
+        public Integer call() {
+            java.util.List<RunLayout> layouts = runs.stream().map(r -> new RunLayout(r.toAbsolutePath().normalize())).toList();
+            layouts.forEach(RunLayout::readResults); // a mistyped directory fails before anything is written
+            for (RunLayout l : layouts) {
+                try (var store = dev.kfit.store.ResultsStore.open(dev.kfit.store.Recording.storeOf(l, db))) {
+                    var r = store.record(l);
+                    System.out.printf("%s: %d cells, %d measurements, %d splats%s -> %s%n", l.dir(), r.cells(), r.measurements(), r.splats(),
+                            r.replaced() ? " (replaced its earlier record)" : "", store.location());
                 }
             }
             return ExitCodes.OK;
