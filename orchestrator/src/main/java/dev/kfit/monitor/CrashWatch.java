@@ -141,7 +141,8 @@ public final class CrashWatch {
     /**
      * After a crash: waits until the crashed guest's console has been quiet for {@code quiet}, at most
      * {@code max} after the crash was seen, so that the report is complete on disk. Returns the crash
-     * (empty if none was seen). Interruption ends the wait early.
+     * (empty if none was seen), its report read again now that more of it is there (the title names the
+     * faulting function once the RIP line and call trace are printed). Interruption ends the wait early.
      */
     public Optional<Crash> settle(Duration quiet, Duration max) {
         Optional<Crash> c = poll();
@@ -158,7 +159,21 @@ public final class CrashWatch {
                 break;
             }
         }
-        return c;
+        return Optional.of(reread());
+    }
+
+    /** The crash with its report parsed again from the console as it is now (the same report: same time and type). */
+    private synchronized Crash reread() {
+        Followed f = consoles.get(crash.guest());
+        f.read();
+        for (Splat s : ConsoleParser.parse(f.context)) {
+            boolean sameTime = Double.compare(s.timestamp(), crash.splat().timestamp()) == 0;
+            if (s.type() == crash.splat().type() && sameTime) {
+                crash = new Crash(crash.guest(), s, crash.seenAt(), crash.startedAt());
+                break;
+            }
+        }
+        return crash;
     }
 
     /** {@link #settle(Duration, Duration)} with {@link #SETTLE_QUIET} and {@link #SETTLE_MAX}. */

@@ -16,16 +16,16 @@ import java.util.concurrent.CompletableFuture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** CrashWatch on consoles written by the test as a guest would, a few lines at a time. */
-class CrashWatchTest {
+public class CrashWatchTest {
     /** The first lines of a 6.12 boot, as the shipped consoles have them. */
-    static final String BOOT = """
+    public static final String BOOT = """
             [    0.000000] Linux version 6.12.117 (kfit@kfit) (gcc (Debian 12.2.0-14+deb12u1) 12.2.0) #1 SMP
             [    0.000000] Command line: console=ttyS0,115200 root=/dev/vda rw rootwait init=/sbin/init panic=1 printk.time=1
             [    0.935768] nvme nvme0: pci function 0000:01:00.0
             """;
 
     /** What a NULL dereference in nvme_probe prints (the planted-oops kernel of the end-to-end test). */
-    static final String NVME_OOPS = """
+    public static final String NVME_OOPS = """
             [    1.104211] BUG: kernel NULL pointer dereference, address: 0000000000000000
             [    1.104650] #PF: supervisor read access in kernel mode
             [    1.104921] #PF: error_code(0x0000) - not-present page
@@ -207,10 +207,12 @@ class CrashWatchTest {
         });
         long t0 = System.nanoTime();
         writer.start();
-        w.settle(Duration.ofMillis(500), Duration.ofSeconds(5));
+        Optional<CrashWatch.Crash> settled = w.settle(Duration.ofMillis(500), Duration.ofSeconds(5));
         long ms = (System.nanoTime() - t0) / 1_000_000;
         writer.join();
         assertThat(ms).isBetween(1200L, 3500L);
+        // Seen before its RIP line was printed; read again once it was.
+        assertThat(settled.orElseThrow().splat().title()).contains("nvme_probe");
         assertThat(Files.readString(console)).contains("---[ end trace");
 
         // A console that never stops: settle gives up at its maximum, counted from when the crash was seen.
