@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # Stands in for qemu-system-x86_64 in unit tests: takes QEMU's argv, writes the console that the file
-# named by $FAKE_CONSOLE_SCRIPT describes (its lines as they are; "@sleep S" pauses S seconds) into the
+# named by $FAKE_CONSOLE_SCRIPT describes (its lines as they are; "@sleep S" pauses S seconds; "@exit N"
+# ends QEMU with status N, as -no-reboot does after a panic) into the
 # -chardev file, answers QMP on the -qmp unix socket ("quit" ends it) and listens where a socket netdev
 # listens (so a linked guest's QEMU finds its peer). No guest runs.
 import json
@@ -50,6 +51,9 @@ with open(console, "a") as out:
         if line.startswith("@sleep "):
             time.sleep(float(line.split()[1]))
             continue
+        if line.startswith("@exit "):
+            out.flush()
+            os._exit(int(line.split()[1]))
         out.write(line)
         out.flush()
 while True:

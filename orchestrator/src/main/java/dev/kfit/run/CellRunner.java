@@ -121,6 +121,10 @@ public final class CellRunner {
                     });
                     Future<ScenarioOutcome> running = scenarioThread.submit(() -> scenario.run(tb));
                     Optional<CrashWatch.Crash> crashed = tb.watch().awaitOrCrash(running);
+                    if (crashed.isEmpty() && failed(running) && tb.watch().poll().isPresent()) {
+                        // It failed because the kernel crashed (a panic stops QEMU, SSH goes): the same early end.
+                        crashed = tb.watch().settle();
+                    }
                     scenarioEnd = System.nanoTime();
                     if (crashed.isPresent()) {
                         crash = crashed.get();
@@ -226,6 +230,21 @@ public final class CellRunner {
         results.add(new CellResult.SplatResult(s.type().name(), s.title(), s.timestamp(), s.excerpt(), guest));
         history.host("splat", Map.of("guest", guest, "type", s.type().name(), "title", s.title(),
                 "timestamp", s.timestamp()));
+    }
+
+    private static boolean failed(Future<?> f) {
+        if (!f.isDone() || f.isCancelled()) {
+            return false;
+        }
+        try {
+            f.get();
+            return false;
+        } catch (ExecutionException e) {
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** The scenario's result, or its failure rethrown as itself (kfit's own errors keep their kind). */

@@ -177,15 +177,22 @@ public final class Testbed implements AutoCloseable {
         progress.accept("booting " + String.join(", ", order) + " (" + kernel.kernelVersion() + ")");
         for (Map.Entry<String, Vm> e : vms.entrySet()) {
             String g = e.getKey();
-            e.getValue().awaitReady(BOOT_TIMEOUT, () -> {
-                endIfCrashed("boot", history);
-                Duration quiet = watch.quietFor(g);
-                if (quiet.compareTo(noOutputLimit) >= 0) {
-                    history.host("no_output", Map.of("guest", g, "quiet_s", quiet.toMillis() / 1000.0,
-                            "limit_s", noOutputLimit.toSeconds()));
-                    throw new NoConsoleOutputException(g, quiet, noOutputLimit, consoles.get(g));
-                }
-            });
+            try {
+                e.getValue().awaitReady(BOOT_TIMEOUT, () -> {
+                    endIfCrashed("boot", history);
+                    Duration quiet = watch.quietFor(g);
+                    if (quiet.compareTo(noOutputLimit) >= 0) {
+                        history.host("no_output", Map.of("guest", g, "quiet_s", quiet.toMillis() / 1000.0,
+                                "limit_s", noOutputLimit.toSeconds()));
+                        throw new NoConsoleOutputException(g, quiet, noOutputLimit, consoles.get(g));
+                    }
+                });
+            } catch (GuestCrashedException | NoConsoleOutputException early) {
+                throw early;
+            } catch (RuntimeException failed) {
+                endIfCrashed("boot", history); // QEMU exited after a panic (panic=1, -no-reboot): say so
+                throw failed;
+            }
             history.host("booted", Map.of("guest", g));
         }
         for (Map.Entry<String, Vm> e : vms.entrySet()) {

@@ -51,6 +51,17 @@ class TestbedEarlyEndTest {
     }
 
     @Test
+    void aPanicAfterWhichQemuExitsIsACrashNotAnExitedQemu() throws Exception {
+        GuestCrashedException e = boot(CrashWatchTest.BOOT + "@sleep 0.5\n"
+                        + "[    1.200000] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000009\n"
+                        + "[    1.200500] ---[ end Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000009 ]---\n"
+                        + "@exit 0\n",
+                TopologySpec.builtIns(GuestSpec.DEFAULT).get(0), Testbed.NO_OUTPUT_LIMIT, GuestCrashedException.class);
+        assertThat(e.crash().splat().type().name()).isEqualTo("PANIC");
+        assertThat(e.phase()).isEqualTo("boot");
+    }
+
+    @Test
     void aBootingGuestThatFallsSilentIsGivenUpAtTheNoOutputLimit() throws Exception {
         long t0 = System.nanoTime();
         NoConsoleOutputException e = boot(CrashWatchTest.BOOT, TopologySpec.builtIns(GuestSpec.DEFAULT).get(0),
