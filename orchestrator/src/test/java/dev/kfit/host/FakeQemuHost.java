@@ -15,10 +15,17 @@ import java.util.Map;
 public final class FakeQemuHost implements Host {
     private final LocalHost local = new LocalHost();
     private final Path consoleScript;
+    private final int sshdPort;
 
     /** @param consoleScript the console to play, as fake-qemu.py reads it */
     public FakeQemuHost(Path consoleScript) {
+        this(consoleScript, 0);
+    }
+
+    /** @param sshdPort where a guest's SSH forward leads (an in-process sshd standing in for the guest's) */
+    public FakeQemuHost(Path consoleScript, int sshdPort) {
         this.consoleScript = consoleScript;
+        this.sshdPort = sshdPort;
     }
 
     @Override
@@ -64,7 +71,7 @@ public final class FakeQemuHost implements Host {
 
     @Override
     public int forward(int port) {
-        return local.forward(port);
+        return sshdPort > 0 ? sshdPort : local.forward(port);
     }
 
     @Override
