@@ -256,7 +256,9 @@ public final class Runner {
             pool.shutdownNow();
         }
         Results done = board.results();
-        progress.log("where the time went: " + String.join("; ", done.run().phases().describe()));
+        if (done.run().phases() != null) {
+            progress.log("where the time went: " + String.join("; ", done.run().phases().describe()));
+        }
         return done;
     }
 
