@@ -16,6 +16,11 @@ import java.util.List;
  * @param measurements what the scenario's checker measured, in its order; null in a run recorded before
  *                 measurements existed (see {@link #measured()}). The older fields (pin, unbind_ms,
  *                 blocked_after_release_ms, faults, traffic, recovery) stay for the scripts that read them.
+ * @param earlyEnd what ended the boot or the scenario before its end: a crash on a console (and how long
+ *                 after it the verdict came), or a booting guest's silent console; null when nothing did
+ *                 (and in runs recorded before kfit watched its consoles)
+ * @param phases   how long the cell's boot, scenario and collection took; null in runs recorded before
+ * @param notes    what the scenario's checker saw that is not a number (holder, peer, reason); null when none
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record CellResult(
@@ -43,8 +48,9 @@ public record CellResult(
         int attempts,
         java.util.Map<String, String> hosts,
         List<Measurement> measurements,
-        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-        java.util.Map<String, String> notes) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) java.util.Map<String, String> notes,
+        @JsonInclude(JsonInclude.Include.NON_NULL) EarlyEnd earlyEnd,
+        @JsonInclude(JsonInclude.Include.NON_NULL) CellPhases phases) {
 
     public CellResult {
         measurements = measurements == null ? null : List.copyOf(measurements);
@@ -61,7 +67,7 @@ public record CellResult(
                       List<Measurement> measurements) {
         this(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin, unbindMs,
                 blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error, startedAt,
-                durationS, attempts, hosts, measurements, null);
+                durationS, attempts, hosts, measurements, null, null, null);
     }
 
     public CellResult(String id, String kernel, String kernelVersion, String kernelSource, List<String> patches,
@@ -80,7 +86,7 @@ public record CellResult(
     public CellResult withAttempts(int n) {
         return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
                 unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
-                startedAt, durationS, n, hosts, measurements, notes);
+                startedAt, durationS, n, hosts, measurements, notes, earlyEnd, phases);
     }
 
     /** The same result, saying which host ran each guest. */
@@ -88,21 +94,35 @@ public record CellResult(
         return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
                 unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
                 startedAt, durationS, attempts, guestHosts == null ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(guestHosts)),
-                measurements, notes);
+                measurements, notes, earlyEnd, phases);
     }
 
     /** The same result with the checker's measurements. */
     public CellResult withMeasurements(List<Measurement> m) {
         return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
                 unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
-                startedAt, durationS, attempts, hosts, m, notes);
+                startedAt, durationS, attempts, hosts, m, notes, earlyEnd, phases);
     }
 
     /** The same result with the checker's notes (what the holder and a peer saw, why UNSUPPORTED). */
     public CellResult withNotes(java.util.Map<String, String> n) {
         return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
                 unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
-                startedAt, durationS, attempts, hosts, measurements, n);
+                startedAt, durationS, attempts, hosts, measurements, n, earlyEnd, phases);
+    }
+
+    /** The same result, saying what ended its boot or scenario early (null: nothing did). */
+    public CellResult withEarlyEnd(EarlyEnd e) {
+        return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
+                unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
+                startedAt, durationS, attempts, hosts, measurements, notes, e, phases);
+    }
+
+    /** The same result with its phases' durations. */
+    public CellResult withPhases(CellPhases p) {
+        return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
+                unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
+                startedAt, durationS, attempts, hosts, measurements, notes, earlyEnd, p);
     }
 
     /**
@@ -117,6 +137,41 @@ public record CellResult(
     }
 
     public record Pin(Boolean ok, Integer errno) {
+    }
+
+    /**
+     * Why kfit stopped waiting before a boot or a scenario ended on its own.
+     *
+     * @param reason         {@code crash}: a panic, oops or BUG on a console (the verdict is CRASH);
+     *                       {@code no_output}: a booting guest printed nothing for the no-output limit
+     *                       (INFRA_ERROR, error starting with NO_OUTPUT)
+     * @param phase          what kfit was waiting for: {@code boot}, {@code ssh} or {@code scenario}
+     * @param guest          whose console it was
+     * @param type           the crash's splat type (null for no_output)
+     * @param title          the crash's title (null for no_output)
+     * @param consoleTimeS   the crash's printk time on its console, seconds since the guest's kernel started
+     * @param oopsToVerdictS seconds from the crash to the verdict, measured from the earliest the report can
+     *                       have been printed (kfit's clock when QEMU was started plus the printk time): an
+     *                       upper bound
+     * @param seenToVerdictS seconds from when kfit read the report's first line to the verdict: a lower bound
+     * @param quietS         for no_output: how long the console had been silent
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record EarlyEnd(String reason, String phase, String guest, String type, String title, Double consoleTimeS,
+                           Double oopsToVerdictS, Double seenToVerdictS, Double quietS) {
+        public static EarlyEnd noOutput(String guest, double quietS) {
+            return new EarlyEnd("no_output", "boot", guest, null, null, null, null, null, quietS);
+        }
+    }
+
+    /**
+     * Where a cell's time went, in seconds.
+     *
+     * @param bootS     from the cell's start until every guest answered SSH (staging, QEMU, boot), or until the boot failed
+     * @param scenarioS the scenario, until it ended or a crash ended it; null when it never started
+     * @param collectS  stopping the guests, reading the consoles, judging
+     */
+    public record CellPhases(Double bootS, Double scenarioS, Double collectS) {
     }
 
     /**

@@ -50,6 +50,7 @@ public final class HtmlReport {
         comparison(h, against);
         overview(h, r);
         kernels(h, r);
+        timeSpent(h, r);
         latency(h, r); // distributions before the 60-row cell table: that is what a nightly reader compares
         verdicts(h, r);
         timelines(h, r);
@@ -108,6 +109,50 @@ public final class HtmlReport {
                     .append("</td></tr>\n");
         }
         h.append("</table>\n");
+    }
+
+    /**
+     * Where the time went: the run's phases (results.json {@code run.phases}) and the cells' boot,
+     * scenario and collection summed, with the cells a crash ended early. Nothing for runs recorded
+     * before phases were.
+     */
+    private static void timeSpent(StringBuilder h, Results r) {
+        List<String> items = new ArrayList<>();
+        if (r.run().phases() != null) {
+            items.addAll(r.run().phases().describe());
+        }
+        double boot = 0;
+        double scenario = 0;
+        double collect = 0;
+        int timed = 0;
+        for (CellResult c : r.cells()) {
+            if (c.phases() != null) {
+                timed++;
+                boot += c.phases().bootS() == null ? 0 : c.phases().bootS();
+                scenario += c.phases().scenarioS() == null ? 0 : c.phases().scenarioS();
+                collect += c.phases().collectS() == null ? 0 : c.phases().collectS();
+            }
+        }
+        if (timed > 0) {
+            items.add(String.format(Locale.ROOT, "in the %d cell%s: boot %.1f s, scenario %.1f s, collecting %.1f s",
+                    timed, timed == 1 ? "" : "s", boot, scenario, collect));
+        }
+        for (CellResult c : r.cells()) {
+            CellResult.EarlyEnd e = c.earlyEnd();
+            if (e != null) {
+                items.add(c.id() + ": " + ("crash".equals(e.reason())
+                        ? String.format(Locale.ROOT, "%s on %s ended the %s; verdict %.1f s after it", e.type(), e.guest(), e.phase(),
+                                e.oopsToVerdictS() == null ? Double.NaN : e.oopsToVerdictS())
+                        : String.format(Locale.ROOT, "%s printed nothing for %.0f s while booting (no-output limit)", e.guest(),
+                                e.quietS() == null ? Double.NaN : e.quietS())));
+            }
+        }
+        if (items.isEmpty()) {
+            return;
+        }
+        h.append("<h2>Where the time went</h2>\n<ul id=\"time\">\n");
+        items.forEach(i -> h.append("<li>").append(esc(i)).append("</li>\n"));
+        h.append("</ul>\n");
     }
 
     private static void verdicts(StringBuilder h, Results r) {

@@ -27,13 +27,26 @@ public record Results(RunInfo run, List<CellResult> cells) {
      * @param concurrency how cells shared the machine (latencies of cells run side by side are not those of cells run alone)
      * @param shard       "I/N" when the run was one shard of the spec ({@code --shard}), else absent
      * @param specCells   for a shard: every cell id of the spec it was split from, so a merge can name the missing ones
+     * @param phases      where the run's time went before and around its cells; absent in runs recorded before
      */
     public record RunInfo(String spec, String startedAt, String host, String qemu, String accel,
                           List<KernelInfo> kernels, String guestImage, String concurrency,
                           @JsonInclude(JsonInclude.Include.NON_NULL) String shard,
-                          @JsonInclude(JsonInclude.Include.NON_NULL) List<String> specCells) {
+                          @JsonInclude(JsonInclude.Include.NON_NULL) List<String> specCells,
+                          @JsonInclude(JsonInclude.Include.NON_NULL) RunPhases phases) {
         public RunInfo {
             specCells = specCells == null ? null : List.copyOf(specCells);
+        }
+
+        public RunInfo(String spec, String startedAt, String host, String qemu, String accel,
+                       List<KernelInfo> kernels, String guestImage, String concurrency, String shard,
+                       List<String> specCells) {
+            this(spec, startedAt, host, qemu, accel, kernels, guestImage, concurrency, shard, specCells, null);
+        }
+
+        /** The same run information with its phases' durations. */
+        public RunInfo withPhases(RunPhases p) {
+            return new RunInfo(spec, startedAt, host, qemu, accel, kernels, guestImage, concurrency, shard, specCells, p);
         }
 
         public RunInfo(String spec, String startedAt, String host, String qemu, String accel,
@@ -45,6 +58,66 @@ public record Results(RunInfo run, List<CellResult> cells) {
                        List<KernelInfo> kernels, String guestImage) {
             this(spec, startedAt, host, qemu, accel, kernels, guestImage, null);
         }
+    }
+
+    /**
+     * Where a run's time went, in seconds; null where not known.
+     *
+     * @param provisionS  the launcher's provisioning of this host before kfit started (it passes it in
+     *                    {@code KFIT_PROVISION_S}); null when it did not say
+     * @param imageS      building the guest image, or finding it in the cache ({@code imageCached})
+     * @param kernels     each kernel, in build order
+     * @param accelProbeS probing each run host for a working KVM
+     * @param cellsS      from the first cell's start until the results were last written
+     */
+    public record RunPhases(Double provisionS, Double imageS, Boolean imageCached, List<KernelPhase> kernels,
+                            Double accelProbeS, Double cellsS) {
+        public RunPhases {
+            kernels = kernels == null ? List.of() : List.copyOf(kernels);
+        }
+
+        public RunPhases withCellsS(Double s) {
+            return new RunPhases(provisionS, imageS, imageCached, kernels, accelProbeS, s);
+        }
+
+        /** One line per phase, as people read them: {@code kernel 6.12: fetch 3.1 s, build 0.2 s (cached)}. */
+        public List<String> describe() {
+            List<String> lines = new java.util.ArrayList<>();
+            lines.add("provision: " + (provisionS == null ? "not known (before kfit started)" : seconds(provisionS)));
+            if (imageS != null) {
+                lines.add("guest image: " + seconds(imageS) + (Boolean.TRUE.equals(imageCached) ? " (cached)" : ""));
+            }
+            for (KernelPhase k : kernels) {
+                lines.add("kernel " + k.label() + ": " + (k.fetchS() == null ? "" : "fetch " + seconds(k.fetchS()) + ", ")
+                        + "build " + seconds(k.buildS()) + (k.cached() ? " (cached)" : ""));
+            }
+            if (accelProbeS != null) {
+                lines.add("accelerator probe: " + seconds(accelProbeS));
+            }
+            if (cellsS != null) {
+                lines.add("cells: " + seconds(cellsS));
+            }
+            return lines;
+        }
+
+        static String seconds(Double s) {
+            if (s == null) {
+                return "-";
+            }
+            return s >= 100 ? String.format(java.util.Locale.ROOT, "%.0f s", s) : String.format(java.util.Locale.ROOT, "%.1f s", s);
+        }
+    }
+
+    /**
+     * One kernel's share of a run.
+     *
+     * @param fetchS from the start of its build until the builder's first word about it: resolving and
+     *               downloading the source (apt), hashing the inputs, and waiting for another run building
+     *               the same kernel; null for a prebuilt kernel
+     * @param buildS the rest: {@code make} when it was built, a cache lookup when it was cached
+     * @param cached whether this run found it built
+     */
+    public record KernelPhase(String label, Double fetchS, Double buildS, boolean cached) {
     }
 
     /**

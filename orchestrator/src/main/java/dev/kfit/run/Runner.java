@@ -144,9 +144,15 @@ public final class Runner {
         }
         GuestImage image;
         java.util.function.Function<KernelSpec, KernelBuild> kernelOf;
+        // When the kernel builder first speaks of a kernel, its source is resolved (fetched): see KernelPhase.
+        java.util.concurrent.atomic.AtomicLong firstWord = new java.util.concurrent.atomic.AtomicLong(-1);
+        long imageStart = System.nanoTime();
         if (prebuilt == null) {
             image = new ImageBuilder(host, cache, root.resolve("guest-images"), progress::log).build();
-            KernelBuilder kb = new KernelBuilder(host, cache, builtinFragments(root), progress::log);
+            KernelBuilder kb = new KernelBuilder(host, cache, builtinFragments(root), message -> {
+                firstWord.compareAndSet(-1, System.nanoTime());
+                progress.log(message);
+            });
             kernelOf = kb::build;
         } else {
             image = prebuilt.image();
@@ -157,33 +163,45 @@ public final class Runner {
                 return b;
             };
         }
+        double imageS = secondsSince(imageStart);
         Map<String, KernelBuild> kernels = new LinkedHashMap<>();
+        List<Results.KernelPhase> kernelPhases = new ArrayList<>();
         // Kernels build before any cell boots: a build beside a TCG guest would stretch its latencies.
         for (KernelSpec k : spec.kernels()) {
             if (plan.stream().noneMatch(c -> c.kernel().equals(k))) {
                 continue; // listed, but no cell runs on it
             }
             progress.phase("kernel " + k.label(), prebuilt == null ? "building" : "prebuilt");
+            firstWord.set(-1);
+            long kernelStart = System.nanoTime();
             KernelBuild b = kernelOf.apply(k);
+            long kernelEnd = System.nanoTime();
             progress.end("kernel " + k.label());
+            long spoke = firstWord.get();
+            Double fetchS = prebuilt != null || spoke < 0 ? null : seconds(spoke - kernelStart);
+            kernelPhases.add(new Results.KernelPhase(k.label(), fetchS,
+                    seconds(kernelEnd - (fetchS == null ? kernelStart : spoke)), b.cached()));
             kernels.put(k.label(), b);
             copy(b.buildLog(), layout.builds().resolve(k.label() + ".log"));
             copy(b.config(), layout.builds().resolve(k.label() + ".config"));
         }
         Path someKernel = kernels.values().iterator().next().bzImage();
         Map<Host, Accel> accels = new LinkedHashMap<>();
+        long probeStart = System.nanoTime();
         for (Host h : runHosts) {
             accels.put(h, AccelProbe.choose(h, someKernel, layout.dir(), cache, progress::log));
         }
+        Results.RunPhases phases = new Results.RunPhases(provisionSeconds(), imageS, image.cached(), kernelPhases,
+                secondsSince(probeStart), null);
 
-        List<Results.KernelInfo> infos = kernels.values().stream().map(b -> new Results.KernelInfo(b.label(),
-                b.kernelVersion(), b.source(), b.patches(), b.compiler(), b.cacheKey(), b.cached(), b.buildSeconds(),
+        List<Results.KernelInfo> infos = kernels.values().stream().map(b -> Results.KernelInfo.of(b,
                 layout.relative(layout.builds().resolve(b.label() + ".log")))).toList();
         Results.RunInfo info = new Results.RunInfo(layout.relative(layout.spec()), startedAt,
                 runHosts.size() == 1 && runHosts.get(0).isLocal() ? hostName()
                         : String.join(", ", runHosts.stream().map(Host::name).toList()), qemuVersion(runHosts.get(0)),
                 accels.values().stream().distinct().map(Accel::name).collect(java.util.stream.Collectors.joining(", ")), infos,
-                image.cacheKey() + (image.cached() ? " (cached)" : ""), scheduler.describe(), shardName, specCells);
+                image.cacheKey() + (image.cached() ? " (cached)" : ""), scheduler.describe(), shardName, specCells)
+                .withPhases(phases);
 
         RelayBinaries relays = new RelayBinaries(cache, root);
         CellRunner cells = new CellRunner(image, accels::get, relays::on, spec.guest(), layout, progress);
@@ -236,7 +254,29 @@ public final class Runner {
         } finally {
             pool.shutdownNow();
         }
-        return board.results();
+        Results done = board.results();
+        if (done.run().phases() != null) {
+            progress.log("where the time went: " + String.join("; ", done.run().phases().describe()));
+        }
+        return done;
+    }
+
+    /** What the launcher says provisioning this host took before kfit started ({@code KFIT_PROVISION_S}), else null. */
+    static Double provisionSeconds() {
+        String s = System.getenv("KFIT_PROVISION_S");
+        try {
+            return s == null || s.isBlank() ? null : Double.valueOf(s.strip());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static double secondsSince(long startNs) {
+        return seconds(System.nanoTime() - startNs);
+    }
+
+    private static double seconds(long nanos) {
+        return Math.round(nanos / 1e6) / 1000.0;
     }
 
     /**
@@ -303,6 +343,8 @@ public final class Runner {
     /** The cells finished so far, in plan order, and their publication; shared by the cell threads. */
     private static final class Board {
         private final Results.RunInfo info;
+        /** When the cells started: results written after each cell say how long the cells have taken so far. */
+        private final long cellsStartNs = System.nanoTime();
         private final Map<String, Integer> order = new HashMap<>();
         private final Map<String, CellResult> done = new LinkedHashMap<>();
         private final RunLayout layout;
@@ -326,7 +368,9 @@ public final class Runner {
         synchronized Results results() {
             List<CellResult> cells = new ArrayList<>(done.values());
             cells.sort(Comparator.comparingInt(c -> order.getOrDefault(c.id(), Integer.MAX_VALUE)));
-            return new Results(info, cells);
+            Results.RunInfo now = info.phases() == null ? info
+                    : info.withPhases(info.phases().withCellsS(secondsSince(cellsStartNs)));
+            return new Results(now, cells);
         }
 
         synchronized void publish() {

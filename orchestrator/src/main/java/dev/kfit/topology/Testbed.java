@@ -6,11 +6,14 @@ import dev.kfit.history.History;
 import dev.kfit.host.Host;
 import dev.kfit.image.GuestImage;
 import dev.kfit.kernel.KernelBuild;
+import dev.kfit.monitor.CrashWatch;
 import dev.kfit.spec.GuestRole;
 import dev.kfit.spec.LinkSpec;
 import dev.kfit.spec.TopologySpec;
 import dev.kfit.ssh.SshSession;
 import dev.kfit.ssh.SshTarget;
+import dev.kfit.vm.GuestCrashedException;
+import dev.kfit.vm.NoConsoleOutputException;
 import dev.kfit.vm.Vm;
 import dev.kfit.vm.qemu.QemuConfig;
 
@@ -33,6 +36,15 @@ import java.util.function.Consumer;
 public final class Testbed implements AutoCloseable {
     static final Duration BOOT_TIMEOUT = Duration.ofMinutes(5);
     static final Duration SSH_TIMEOUT = Duration.ofMinutes(2);
+    /**
+     * A booting guest that prints nothing on its console for this long is given up (NO_OUTPUT, kfit's
+     * INFRA_ERROR). A normal boot prints something at least every second (the longest quiet stretch in
+     * the shipped 6.12 consoles is 0.7 s; boot to ready takes 3 to 7 s under TCG), so a minute is slack
+     * for a starved host, and still cuts a silent hang at a fifth of the boot timeout. Only while booting:
+     * once init said it is ready, a quiet console is normal (a scenario's hold prints nothing), and the
+     * scenario's own waits are bounded.
+     */
+    public static final Duration NO_OUTPUT_LIMIT = Duration.ofSeconds(60);
 
     private final Map<String, Vm> vms = new LinkedHashMap<>();
     private final Map<String, Guest> guests = new LinkedHashMap<>();
@@ -42,13 +54,29 @@ public final class Testbed implements AutoCloseable {
     private final Map<String, LinkRelay> relays = new LinkedHashMap<>();
     /** Each host's directory for this testbed's sockets and consoles. */
     private final Map<Host, Path> privateDirs = new LinkedHashMap<>();
+    /** Every guest's console, from its first byte: a crash ends the boot, and the scenario, at once. */
+    private final CrashWatch watch = new CrashWatch();
+    private final Duration noOutputLimit;
 
-    private Testbed() {
+    private Testbed(Duration noOutputLimit) {
+        this.noOutputLimit = noOutputLimit;
     }
 
+    /**
+     * Starts the topology's guests and waits until each is reachable over SSH. A crash on any console
+     * while waiting ends the wait ({@link GuestCrashedException}, after the report finished printing);
+     * a booting guest silent for {@link #NO_OUTPUT_LIMIT} ends it too ({@link NoConsoleOutputException}).
+     * Either way every guest is stopped and every console kept.
+     */
     public static Testbed boot(Placement placement, TopologySpec topology, BootContext ctx, Path cellDir,
                                History history, Consumer<String> progress) {
-        Testbed tb = new Testbed();
+        return boot(placement, topology, ctx, cellDir, history, progress, NO_OUTPUT_LIMIT);
+    }
+
+    /** {@link #boot} with another no-output limit (tests). */
+    static Testbed boot(Placement placement, TopologySpec topology, BootContext ctx, Path cellDir,
+                        History history, Consumer<String> progress, Duration noOutputLimit) {
+        Testbed tb = new Testbed(noOutputLimit);
         try {
             tb.start(placement, topology, ctx, cellDir, history, progress);
             return tb;
@@ -143,20 +171,73 @@ public final class Testbed implements AutoCloseable {
             history.host("boot_start", Map.of("guest", g, "host", host.name(), "kernel", kernel.label(),
                     "version", kernel.kernelVersion(), "accel", cfg.accel().name(), "ssh_port", cfg.sshHostPort(),
                     "links", nics.get(g).size()));
-            vms.put(g, Vm.start(host, cfg, dir.resolve("qemu.log"), localConsole));
+            Vm vm = Vm.start(host, cfg, dir.resolve("qemu.log"), localConsole);
+            vms.put(g, vm);
+            watch.follow(g, localConsole, vm.startedAt());
         }
         progress.accept("booting " + String.join(", ", order) + " (" + kernel.kernelVersion() + ")");
         for (Map.Entry<String, Vm> e : vms.entrySet()) {
-            e.getValue().awaitReady(BOOT_TIMEOUT);
-            history.host("booted", Map.of("guest", e.getKey()));
+            String g = e.getKey();
+            try {
+                e.getValue().awaitReady(BOOT_TIMEOUT, () -> {
+                    endIfCrashed("boot", history);
+                    Duration quiet = watch.quietFor(g);
+                    if (quiet.compareTo(noOutputLimit) >= 0) {
+                        history.host("no_output", Map.of("guest", g, "quiet_s", quiet.toMillis() / 1000.0,
+                                "limit_s", noOutputLimit.toSeconds()));
+                        throw new NoConsoleOutputException(g, quiet, noOutputLimit, consoles.get(g));
+                    }
+                });
+            } catch (GuestCrashedException | NoConsoleOutputException early) {
+                throw early;
+            } catch (RuntimeException failed) {
+                endIfCrashed("boot", history); // QEMU exited after a panic (panic=1, -no-reboot): say so
+                throw failed;
+            }
+            history.host("booted", Map.of("guest", g));
         }
         for (Map.Entry<String, Vm> e : vms.entrySet()) {
             Vm vm = e.getValue();
             SshTarget t = new SshTarget("127.0.0.1", vm.sshPort(), "root", image.clientKey(), image.hostKey());
-            SshSession ssh = SshSession.connectWhenReady(t, SSH_TIMEOUT, Duration.ofSeconds(20), vm::isAlive);
+            SshSession ssh;
+            try {
+                // A crash ends the wait between connection attempts (an attempt itself is bounded).
+                ssh = SshSession.connectWhenReady(t, SSH_TIMEOUT, Duration.ofSeconds(20),
+                        () -> vm.isAlive() && watch.poll().isEmpty());
+            } catch (RuntimeException sshFailed) {
+                endIfCrashed("ssh", history);
+                throw sshFailed;
+            }
             guests.put(e.getKey(), new Guest(e.getKey(), vm, ssh, history));
             history.host("ssh_ready", Map.of("guest", e.getKey()));
         }
+    }
+
+    /** If any console shows a crash: waits for its report to be printed, then ends the wait with it. */
+    private void endIfCrashed(String phase, History history) {
+        if (watch.poll().isEmpty()) {
+            return;
+        }
+        CrashWatch.Crash c = watch.settle().orElseThrow();
+        history.host("crash_seen", crashEvent(c, phase));
+        throw new GuestCrashedException(c, phase, consoles.get(c.guest()));
+    }
+
+    /** The history event of a crash that ended a wait. */
+    public static Map<String, Object> crashEvent(CrashWatch.Crash c, String phase) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("guest", c.guest());
+        m.put("phase", phase);
+        m.put("type", c.splat().type().name());
+        m.put("title", c.splat().title());
+        m.put("console_time_s", Double.isNaN(c.splat().timestamp()) ? null : c.splat().timestamp());
+        m.put("seen_at", c.seenAt().toString());
+        return m;
+    }
+
+    /** The watch over every guest's console, for the scenario's wait. */
+    public CrashWatch watch() {
+        return watch;
     }
 
     private static Host hostAt(Placement placement, String linkAddress) {

@@ -34,10 +34,13 @@ public final class Vm implements AutoCloseable {
     private final Path qemuLog;
     private final Path console;
     private final AutoCloseable consoleFollower;
+    private final java.time.Instant startedAt;
     private Qmp qmp;
     private int sshPort;
 
-    private Vm(Host host, QemuConfig config, HostProcess process, Path qemuLog, Path console, AutoCloseable follower) {
+    private Vm(Host host, QemuConfig config, HostProcess process, Path qemuLog, Path console, AutoCloseable follower,
+               java.time.Instant startedAt) {
+        this.startedAt = startedAt;
         this.host = host;
         this.config = config;
         this.process = process;
@@ -62,6 +65,7 @@ public final class Vm implements AutoCloseable {
         } catch (IOException e) {
             throw new BootException("guest " + config.name() + ": cannot prepare " + qemuLog + ": " + e, localConsole);
         }
+        java.time.Instant startedAt = java.time.Instant.now(); // before QEMU: the guest's clock starts later
         HostProcess p = host.start(new Command(argv, null, Map.of(), Duration.ofDays(1), qemuLog));
         AutoCloseable follower;
         try {
@@ -70,7 +74,12 @@ public final class Vm implements AutoCloseable {
             p.stop(Duration.ofSeconds(3));
             throw e;
         }
-        return new Vm(host, config, p, qemuLog, localConsole, follower);
+        return new Vm(host, config, p, qemuLog, localConsole, follower, startedAt);
+    }
+
+    /** When kfit asked for QEMU to be started: the guest's printk clock began at or after this. */
+    public java.time.Instant startedAt() {
+        return startedAt;
     }
 
     public Host host() {
@@ -121,11 +130,20 @@ public final class Vm implements AutoCloseable {
      * {@code timeout} otherwise; the error carries the console's tail.
      */
     public void awaitReady(Duration timeout) {
+        awaitReady(timeout, () -> { });
+    }
+
+    /**
+     * {@link #awaitReady(Duration)}, running {@code check} on every poll (every 250 ms): a check that
+     * throws ends the wait with its exception (the testbed's: a crashed kernel, a silent console).
+     */
+    public void awaitReady(Duration timeout, Runnable check) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (consoleContains(READY_MARKER)) {
                 return;
             }
+            check.run();
             if (!process.isAlive()) {
                 throw new BootException("guest " + name() + ": QEMU exited with status " + process.exitStatus()
                         + " before the guest was ready\n" + LocalHost.tail(qemuLog, 2000)

@@ -51,7 +51,7 @@ public final class Qmp implements AutoCloseable {
         try {
             SocketChannel ch = address instanceof UnixDomainSocketAddress
                     ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
-            ch.socket();
+            // socket() is TCP's only: a Unix domain channel throws UnsupportedOperationException there.
             if (!(address instanceof UnixDomainSocketAddress)) {
                 ch.socket().connect(address, (int) Math.max(1, timeout.toMillis()));
             } else {
