@@ -11,7 +11,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The specs users copy (and ./kfit reproduce / nightly run) must load as they are shipped. */
 class ShippedSpecsTest {
     @ParameterizedTest
-    @ValueSource(strings = {"reproduce.yaml", "reproduce-7.2.yaml", "traffic-faults.yaml", "nightly.yaml", "distributed.yaml"})
+    @ValueSource(strings = {"reproduce.yaml", "reproduce-7.2.yaml", "traffic-faults.yaml", "nightly.yaml", "distributed.yaml",
+            "designs.yaml"})
     void loads(String name) {
         Spec spec = SpecLoader.load(Path.of("..", "examples", name));
         assertThat(spec.kernels()).isNotEmpty();

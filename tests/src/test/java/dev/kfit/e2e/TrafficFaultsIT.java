@@ -100,6 +100,19 @@ class TrafficFaultsIT {
     }
 
     @Test
+    void aBaselineWithoutFaultsIsJudgedWithItsThroughput() {
+        JsonNode c = cell("traffic-baseline");
+        assertThat(c.get("verdict").asText()).as(c.toPrettyString()).isEqualTo("TRAFFIC_OK");
+        assertThat(c.get("attempts").asInt()).as("judged the first time, not retried").isEqualTo(1);
+        assertThat(c.get("faults")).isEmpty();
+        java.util.Map<String, Double> m = new java.util.HashMap<>();
+        c.get("measurements").forEach(x -> m.put(x.get("name").asText(), x.get("value").asDouble()));
+        assertThat(m.get("before_mb_s")).as(c.toPrettyString()).isPositive();
+        assertThat(m.get("completions")).isPositive();
+        assertThat(m.get("errors")).isZero();
+    }
+
+    @Test
     void hypervisorHotUnplugIsRecordedAndJudged() {
         JsonNode c = cell("traffic-hot-unplug");
         assertThat(List.of("BLOCKED_UNTIL_RELEASE", "HUNG", "PROMPT", "CRASH")).contains(c.get("verdict").asText());
