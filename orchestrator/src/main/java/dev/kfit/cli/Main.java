@@ -40,7 +40,7 @@ import java.util.concurrent.Callable;
 @Command(name = "kfit", mixinStandardHelpOptions = true, version = "kfit 0.1",
         description = "kernel fault-injection testbed: build kernels, boot them in QEMU, inject faults, judge.",
         subcommands = {Main.Run.class, Main.Reproduce.class, Main.Designs.class, Main.Nightly.class, Main.Report.class, Main.Compare.class, Main.MergeRuns.class,
-                Main.ShowShards.class, Main.Build.class})
+                Main.ShowShards.class, Main.Build.class, BisectCommand.class, SummaryCommand.class})
 public final class Main {
     @Option(names = "--stacktrace", description = "print the stack trace of an error", scope = CommandLine.ScopeType.INHERIT)
     boolean stacktrace;
