@@ -97,4 +97,35 @@ class SummaryTest {
         assertThat(folded.get(0)).startsWith("    # The P2PDMA");
         assertThat(folded.get(1)).startsWith("    # ");
     }
+
+    @Test
+    void aBisectionSaysItsStepsAndResultThenSummarisesTheFirstBadStep(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        Path round = Files.createDirectories(dir.resolve("steps/p5/round-1"));
+        Files.copy(RUN.resolve("results.json"), round.resolve("results.json"));
+        Files.copy(RUN.resolve("spec.yaml"), round.resolve("spec.yaml"));
+        dev.kfit.bisect.BisectLog.StepInfo good = new dev.kfit.bisect.BisectLog.StepInfo(0, "p0", "without the series", "GOOD",
+                2, 2, 0, false, "the good end", List.of(), "steps/p0");
+        dev.kfit.bisect.BisectLog.StepInfo bad = new dev.kfit.bisect.BisectLog.StepInfo(5, "p5",
+                "0001-rdma-umem-let-virt-dma-devices-pin-p2pdma.patch", "BAD", 2, 2, 2, false, "2 of 2 valid runs changed",
+                List.of("verdict BLOCKED_UNTIL_RELEASE"), "steps/p5");
+        dev.kfit.bisect.BisectLog.StepInfo p2 = new dev.kfit.bisect.BisectLog.StepInfo(2, "p2", "0002-kernfs-drop-page_mkwrite.patch",
+                "GOOD", 2, 2, 0, false, "0 of 2 valid runs changed", List.of(), "steps/p2");
+        dev.kfit.bisect.BisectLog.StepInfo p3 = new dev.kfit.bisect.BisectLog.StepInfo(3, "p3", "0003-mm-gup-allow-longterm-p2pdma.patch",
+                "SKIP", 0, 0, 0, false, "untestable: patch does not apply", List.of(), "steps/p3");
+        new dev.kfit.bisect.BisectLog(ROOT.resolve("examples/reproduce-7.2.yaml").toString(), "7.2-series", "pinned-unbind",
+                "series", "r", java.util.stream.IntStream.rangeClosed(0, 5).mapToObj(i -> new dev.kfit.bisect.BisectLog.PointInfo(i, "p" + i,
+                "", "", List.of())).toList(), new dev.kfit.bisect.BisectLog.Ends("good end: PIN_REFUSED x2, no splat\nbad end:  BLOCKED_UNTIL_RELEASE x2",
+                good, bad), List.of(p2, p3), new dev.kfit.bisect.BisectLog.ResultInfo("p5 0001-rdma-umem-let-virt-dma-devices-pin-p2pdma.patch",
+                "p2 0002-kernfs-drop-page_mkwrite.patch", List.of("p3 0003-mm-gup-allow-longterm-p2pdma.patch",
+                "p4 0004-rdma-umem-pin-p2pdma-pages.patch", "p5 0001-rdma-umem-let-virt-dma-devices-pin-p2pdma.patch"),
+                false, 1.0, false, null)).write(dir);
+        String text = Summary.of(dir, null, ROOT);
+        assertThat(text).startsWith("kfit bisection: 7.2-series, scenario pinned-unbind, over 5 patches\n")
+                .contains("  p3 skip, untestable: patch does not apply:\n      0003-mm-gup-allow-longterm-p2pdma.patch")
+                .contains("  first bad: one of (steps next to it could not be tested)\n    p3 0003-mm-gup-allow-longterm-p2pdma.patch\n")
+                .contains("  confidence 1.00\n")
+                .contains("kfit result: 7.2-series, pinned-unbind: BLOCKED_UNTIL_RELEASE")
+                .contains("./kfit bisect examples/reproduce-7.2.yaml --kernel 7.2-series");
+        assertThat(text.lines()).allSatisfy(l -> assertThat(l.length()).as(l).isLessThanOrEqualTo(Summary.WIDTH));
+    }
 }
