@@ -98,6 +98,15 @@ public final class Bisection {
         List<CellResult> good = ensure(steps, 0, endRuns, "good");
         List<CellResult> bad = ensure(steps, n, endRuns, "bad");
         Baseline first = new Baseline(good, bad, options.criteria(), options.measurements());
+        List<String> measured = Baseline.measurementNames(Baseline.valid(good));
+        if (options.measurements() != null) {
+            for (String m : options.measurements()) {
+                if (!measured.contains(m)) {
+                    throw new BadInputException("--measurement " + m + ": the good end's runs do not measure it (they have: "
+                            + String.join(", ", measured) + ")");
+                }
+            }
+        }
         if (!first.perRun() && !first.latency()) {
             throw new BadInputException("the ends do not differ (" + criteria(options) + "):\n" + first.describe());
         }

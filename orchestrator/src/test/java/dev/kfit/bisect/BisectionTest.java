@@ -201,4 +201,12 @@ class BisectionTest {
         assertThat(steps.runsMade).isEqualTo(made);
         assertThat(again).isEqualTo(first);
     }
+
+    @Test
+    void aMeasurementTheEndsDoNotHaveIsRefused() {
+        Bisection.Options opts = new Bisection.Options(3, null, Set.of(Baseline.Criterion.LATENCY), List.of("no_such_ms"));
+        assertThatThrownBy(() -> Bisection.run(4, opts, new FakeSteps(series(4, 2), Set.of()), new Recorder()))
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("--measurement no_such_ms: the good end's runs do not measure it (they have: unbind_ms)");
+    }
 }
