@@ -334,12 +334,14 @@ public final class Summary {
             out.addAll(foldYaml(indent, lead + stripped.substring(0, comment).stripTrailing()));
             return out;
         }
-        java.util.regex.Matcher m = Pattern.compile("^((?:- )?(?:[A-Za-z_][A-Za-z0-9_]*:\\s+)?)([^\"'#\\\\\\s][^#\"\\\\]*?)\\s*$").matcher(stripped);
+        // A plain value, or a double-quoted one without escapes (as kfit writes step specs).
+        java.util.regex.Matcher m = Pattern.compile("^((?:- )?(?:[A-Za-z_][A-Za-z0-9_]*:\\s+)?)"
+                + "(?:([^\"'#\\\\\\s][^#\"\\\\]*?)|\"([^\"\\\\]*)\")\\s*$").matcher(stripped);
         if (!m.matches() || (m.group(1).isEmpty() && !stripped.startsWith("- "))) {
             return List.of(indent + line);
         }
         String head = indent + lead + m.group(1) + "\"";
-        String value = m.group(2);
+        String value = m.group(2) != null ? m.group(2) : m.group(3);
         String cont = indent + lead + "  ";
         List<String> out = new ArrayList<>();
         String cur = head;

@@ -85,6 +85,8 @@ class SummaryTest {
                 "    patches:",
                 "      - /work/main/guest-images/patches/p2pdma-userspace-rdma-v5/linux-6.12/0003-mm-gup-allow-longterm-p2pdma.patch",
                 "      - short.patch",
+                "      - \"/work/main/guest-images/patches/p2pdma-userspace-rdma-v5/linux-6.12/0002-kernfs-drop-page_mkwrite.patch\"",
+                "    note: \"a value in quotes that is long enough to need folding, with spaces in it, and more\"",
                 "    fragments: [a.config]",
                 "") + "\n";
         List<String> folded = new ArrayList<>();
