@@ -462,7 +462,9 @@ public final class Summary {
             }
             String lead = s.substring(0, s.length() - s.stripLeading().length());
             List<String> words = wrap(s.strip(), WIDTH - Math.max(lead.length(), indent.length()));
-            line(lead + words.get(0));
+            List<String> first = hardCut(words.get(0), WIDTH - lead.length());
+            line(lead + first.get(0));
+            first.subList(1, first.size()).forEach(piece -> line(indent + piece));
             for (String w : words.subList(1, words.size())) {
                 for (String piece : hardCut(w, WIDTH - indent.length())) {
                     line(indent + piece);
