@@ -147,4 +147,16 @@ class BuiltTreesTest {
         assertThat(t).doesNotExist();
         assertThat(trees.list()).isEmpty();
     }
+
+    @Test
+    void theCommitsOfAGitRepositoryShareAFamilyOtherSourcesAreTheirOwn() {
+        SourceArchive a = new SourceArchive("git:/src/linux@v6.12", "aaa", null, null, "git:aaa");
+        SourceArchive b = new SourceArchive("git:/src/linux@HEAD", "bbb", null, null, "git:bbb");
+        dev.kfit.spec.KernelSource repo = new dev.kfit.spec.KernelSource.GitTree(Path.of("/src/linux"), "v6.12");
+        assertThat(KernelBuilder.familySource(repo, a)).isEqualTo("git-repo:/src/linux").isEqualTo(KernelBuilder.familySource(repo, b));
+        SourceArchive deb = new SourceArchive("debian:linux-source-6.12", "6.12.117-1", Path.of("/c/x.tar.xz"), null,
+                "debian:linux-source-6.12=6.12.117-1");
+        assertThat(KernelBuilder.familySource(new dev.kfit.spec.KernelSource.DebianPackage("linux-source-6.12", null), deb))
+                .isEqualTo("debian:linux-source-6.12=6.12.117-1");
+    }
 }
