@@ -96,6 +96,15 @@ public final class Bisection {
     public static Result run(int n, Options options, Steps steps, Listener listener) {
         int endRuns = options.endRuns();
         List<CellResult> good = ensure(steps, 0, endRuns, "good");
+        // The good end is the baseline: it needs most of its runs valid (more runs if not, up to the bound).
+        int goodBound = options.rule(true).maxRuns();
+        while (2 * Baseline.valid(good).size() < good.size() && good.size() < goodBound) {
+            good = ensure(steps, 0, Math.min(goodBound, 2 * good.size()), "good");
+        }
+        if (2 * Baseline.valid(good).size() < good.size()) {
+            throw new BadInputException("the good end cannot be tested: " + (good.size() - Baseline.valid(good).size())
+                    + " of " + good.size() + " runs ended in kfit's own errors (INFRA_ERROR)");
+        }
         List<CellResult> bad = ensure(steps, n, endRuns, "bad");
         Baseline first = new Baseline(good, bad, options.criteria(), options.measurements());
         List<String> measured = Baseline.measurementNames(Baseline.valid(good));

@@ -209,4 +209,15 @@ class BisectionTest {
                 .isInstanceOf(BadInputException.class)
                 .hasMessage("--measurement no_such_ms: the good end's runs do not measure it (they have: unbind_ms)");
     }
+
+    @Test
+    void aGoodEndThatMostlyFailsToRunIsRefusedAfterMoreRuns() {
+        Map<Integer, IntFunction<CellResult>> m = series(4, 2);
+        m.put(0, k -> Cells.infra());
+        FakeSteps steps = new FakeSteps(m, Set.of());
+        assertThatThrownBy(() -> Bisection.run(4, THREE, steps, new Recorder()))
+                .isInstanceOf(BadInputException.class)
+                .hasMessage("the good end cannot be tested: 10 of 10 runs ended in kfit's own errors (INFRA_ERROR)");
+        assertThat(steps.recorded).doesNotContainKey(4);
+    }
 }
