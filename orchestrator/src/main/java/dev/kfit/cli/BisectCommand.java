@@ -17,11 +17,13 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 
 @Command(name = "bisect", description = {
-        "Find the first patch of a kernel's series (or, with --good/--bad, the first commit of a git source's range)",
-        "whose kernel changes a scenario's outcome from the good end's: a new verdict, a new splat, or a significant",
-        "latency change, judged like kfit compare. Each step runs several times; flaky steps get more runs; steps",
-        "that do not apply, build or boot are gone around. Rerun with the same --out to resume.",
-        "Exit 0 with a result, 2 when the ends do not differ or the input is wrong, 3 on kfit's own failure."})
+        "Find the first patch of a kernel's series (with --good/--bad: the first commit",
+        "of its git source's range) that changes a scenario's outcome from the good",
+        "end's: a new verdict, a new splat, or a significant latency change, judged",
+        "like kfit compare. Steps run several times, flaky ones more; steps that do",
+        "not apply, build or boot are gone around. The same --out again resumes.",
+        "Exit 0 with a result, 2 when the ends do not differ or the input is wrong,",
+        "3 on kfit's own failure."})
 final class BisectCommand implements Callable<Integer> {
     @Parameters(paramLabel = "SPEC", description = "spec YAML file")
     Path spec;

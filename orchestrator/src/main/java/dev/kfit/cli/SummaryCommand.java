@@ -7,8 +7,9 @@ import picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "summary", description = {"Print a cell of a run (or a bisection's result) as plain text of at most 72 columns,",
-        "to paste in a mailing-list reply: kernel, patches, scenario, verdict and times, the trace, a reproducer."})
+@Command(name = "summary", description = {"Print a cell of a run (or a bisection's result) as plain text of at most",
+        "72 columns for a mailing-list reply: kernel, patches, scenario, verdict and",
+        "times, the trace, a reproducer."})
 final class SummaryCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN", description = "run directory, or a bisection's directory")
     Path run;

@@ -166,7 +166,7 @@ public final class Summary {
         out.blank();
 
         out.line("Scenario");
-        scenarioLines(specText, c.scenario()).forEach(l -> out.wrapped("  " + l, "    "));
+        scenarioLines(specText, c.scenario()).forEach(l -> out.wrapped("  " + l, "      "));
         if (results.run() != null) {
             out.wrapped("  QEMU " + qemuVersion(results.run().qemu()) + ", " + results.run().accel()
                     + (spec == null ? "" : ", guest " + spec.guest().cpus() + " vCPUs, " + spec.guest().memoryMb() + " MiB"), "    ");
@@ -245,12 +245,19 @@ public final class Summary {
             JsonNode root = YAML.readTree(specText);
             for (JsonNode s : root.path("scenarios")) {
                 if (name.equals(s.path("name").asText())) {
-                    s.fields().forEachRemaining(e -> lines.add(e.getKey() + ": " + (e.getValue().isValueNode()
-                            ? e.getValue().asText() : e.getValue().toString())));
+                    s.fields().forEachRemaining(e -> {
+                        JsonNode v = e.getValue();
+                        if (v.isArray() && v.size() > 0) {
+                            lines.add(e.getKey() + ":");
+                            v.forEach(item -> lines.add("  - " + flow(item)));
+                        } else {
+                            lines.add(e.getKey() + ": " + flow(v));
+                        }
+                    });
                 }
             }
             if (root.has("guest")) {
-                lines.add("guest: " + root.get("guest").toString());
+                lines.add("guest: " + flow(root.get("guest")));
             }
         } catch (IOException e) {
             lines.add("name: " + name + " (spec unreadable: " + e.getMessage() + ")");
@@ -259,6 +266,20 @@ public final class Summary {
             lines.add("name: " + name);
         }
         return lines;
+    }
+
+    /** A YAML node in YAML's flow style: {@code {type: unbind, at: 4s}}, {@code [target, initiator]}. */
+    static String flow(JsonNode v) {
+        if (v.isValueNode()) {
+            return v.asText();
+        }
+        List<String> parts = new ArrayList<>();
+        if (v.isArray()) {
+            v.forEach(x -> parts.add(flow(x)));
+            return "[" + String.join(", ", parts) + "]";
+        }
+        v.fields().forEachRemaining(e -> parts.add(e.getKey() + ": " + flow(e.getValue())));
+        return "{" + String.join(", ", parts) + "}";
     }
 
     /** The excerpt's first line, then its call trace: no timestamps, addresses, offsets or unreliable frames. */
@@ -395,7 +416,7 @@ public final class Summary {
 
     private static String value(Measurement m) {
         double v = m.value();
-        String num = Math.abs(v) >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.1f", v);
+        String num = Math.abs(v) >= 100 || Measurement.COUNT.equals(m.unit()) ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.1f", v);
         return num + " " + m.unit();
     }
 
