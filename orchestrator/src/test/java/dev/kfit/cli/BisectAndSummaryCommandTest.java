@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -105,5 +106,18 @@ class BisectAndSummaryCommandTest {
     void summaryOfSomethingElseExitsTwo() {
         assertThat(Main.execute("summary", tmp.toString())).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(err.toString()).contains("neither a run directory (results.json) nor a bisection (bisect.json)");
+    }
+
+    @Test
+    void aBisectionDirectoryStartedWithOtherArgumentsIsRefused() throws Exception {
+        Path spec = spec();
+        Path dir = Files.createDirectories(tmp.resolve("b"));
+        Files.copy(spec, dir.resolve("spec.yaml"));
+        new dev.kfit.bisect.BisectLog(spec.toString(), "one", "long-hold", "series", "kernel=one scenario=long-hold runs=9",
+                List.of(), null, List.of(), null).write(dir);
+        assertThat(Main.execute("bisect", spec.toString(), "--kernel", "one", "--scenario", "long-hold",
+                "--out", dir.toString())).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(err.toString()).contains("this bisection was started with other arguments (kernel=one scenario=long-hold runs=9)");
+        assertThat(dir.resolve("steps")).doesNotExist();
     }
 }
