@@ -56,12 +56,32 @@ public final class KernelBisect {
     private final Progress progress;
     private final PrintStream out;
 
+    /** Builds a step's kernel (kfit's {@link KernelBuilder}; a fake in tests). */
+    interface Builds {
+        void build(KernelSpec kernel);
+    }
+
+    /** Runs a step spec's cells into a run directory, resuming it (kfit's {@link Runner}; a fake in tests). */
+    interface Rounds {
+        void run(Spec stepSpec, Path roundDir);
+    }
+
+    private final Builds builds;
+    private final Rounds rounds;
+
     public KernelBisect(Host host, Cache cache, Path root, Progress progress, PrintStream out) {
+        this(host, cache, root, progress, out, null, null);
+    }
+
+    /** With {@code builds} and {@code rounds} null: kfit's own builder and runner. */
+    KernelBisect(Host host, Cache cache, Path root, Progress progress, PrintStream out, Builds builds, Rounds rounds) {
         this.host = host;
         this.cache = cache;
         this.root = root;
         this.progress = progress;
         this.out = out;
+        this.builds = builds;
+        this.rounds = rounds;
     }
 
     /** Runs (or resumes) the bisection; returns its log with the result. */
@@ -89,8 +109,16 @@ public final class KernelBisect {
                 req.good() == null ? "patches" : "commits " + req.good() + ".." + req.bad(),
                 "runs per step " + minRuns + (req.maxRuns() == null ? "" : " to " + req.maxRuns()));
 
-        KernelBuilder builder = new KernelBuilder(host, cache, Runner.builtinFragments(root), progress::log);
-        Runner runner = new Runner(host, cache, root, progress, req.jobs());
+        Builds builder = builds;
+        Rounds runner = rounds;
+        if (builder == null) {
+            KernelBuilder kb = new KernelBuilder(host, cache, Runner.builtinFragments(root), progress::log);
+            builder = kb::build;
+        }
+        if (runner == null) {
+            Runner r = new Runner(host, cache, root, progress, req.jobs());
+            runner = (stepSpec, roundDir) -> r.run(stepSpec, RunLayout.create(roundDir));
+        }
         RealSteps steps = new RealSteps(dir, spec, kernel, scenario, points, builder, runner);
         Listener listener = new Listener(dir, log, points);
         Bisection.Result r;
@@ -216,11 +244,11 @@ public final class KernelBisect {
         private final KernelSpec kernel;
         private final ScenarioSpec scenario;
         private final List<Points.Point> points;
-        private final KernelBuilder builder;
-        private final Runner runner;
+        private final Builds builder;
+        private final Rounds runner;
 
         RealSteps(Path dir, Spec spec, KernelSpec kernel, ScenarioSpec scenario, List<Points.Point> points,
-                  KernelBuilder builder, Runner runner) {
+                  Builds builder, Rounds runner) {
             this.dir = dir;
             this.spec = spec;
             this.kernel = kernel;
@@ -282,7 +310,7 @@ public final class KernelBisect {
             } finally {
                 progress.end("kernel " + stepKernel.label());
             }
-            runner.run(stepSpec, RunLayout.create(stepDir.resolve("round-" + k)));
+            runner.run(stepSpec, stepDir.resolve("round-" + k));
         }
 
         private int rounds(Path stepDir) throws IOException {
