@@ -208,7 +208,13 @@ public final class KernelBuilder {
                 Path diff = tree.getParent().resolve("rebase.diff");
                 step(log, Duration.ofMinutes(10), tree, "git diff to " + source.version(), "git", "-C", g.repo().toString(),
                         "diff", "--binary", "--no-renames", "--output=" + diff, commitOf(from.base()), source.version());
-                step(log, Duration.ofMinutes(10), tree, "apply the diff", "git", "apply", "--whitespace=nowarn", diff.toString());
+                // git apply in the tree as a plain directory, never in a repository that may lie above the cache.
+                appendLog(log, "\n== apply the diff\n$ git apply --whitespace=nowarn " + diff + "\n");
+                CommandResult applied = host.run(new Command(List.of("git", "apply", "--whitespace=nowarn", diff.toString()), tree,
+                        Map.of("GIT_CEILING_DIRECTORIES", tree.getParent().toString()), Duration.ofMinutes(10), log));
+                if (!applied.ok()) {
+                    throw new CommandFailedException("applying the diff to " + source.version() + " (log: " + log + ")", applied);
+                }
                 Files.delete(diff);
             }
             return plan.applyFrom();
