@@ -183,7 +183,7 @@ public final class KernelBuilder {
      * @return how many of the wanted patches the tree already has (the rest are applied next), or -1
      *         when no kept tree serves or using one failed (the tree is then absent: build afresh)
      */
-    private int fromKeptTree(KernelSpec spec, SourceArchive source, String family, List<String> wanted, Path tree, Path log) {
+    int fromKeptTree(KernelSpec spec, SourceArchive source, String family, List<String> wanted, Path tree, Path log) {
         if (trees.keep() == 0) {
             return -1;
         }
