@@ -120,7 +120,11 @@ public final class Baseline {
         return out;
     }
 
-    /** The step's sample against both ends' for each measurement in use. */
+    /**
+     * The step's sample against both ends' for each measurement in use: changed when it differs from the
+     * good end's (rank test and magnitude, as compare); unchanged when it does not and does differ from
+     * the bad end's; else undecided (too few runs to tell).
+     */
     public StepRule.Latency latency(List<CellResult> step) {
         List<CellResult> s = valid(step);
         boolean anyBad = false;
@@ -129,14 +133,14 @@ public final class Baseline {
             List<Double> y = values(s, m);
             boolean fromGood = significant(values(good, m), y);
             boolean fromBad = significant(values(bad, m), y);
-            if (fromGood && !fromBad) {
-                anyBad = true;
+            if (fromGood) {
+                anyBad = true; // a significant change from the good end is a change, whatever the bad end did
             }
-            if (!(fromBad && !fromGood)) {
-                allGood = false;
+            if (fromGood || !fromBad) {
+                allGood = false; // "not significantly different" from a few runs is no proof: the bad end must differ
             }
         }
-        return anyBad ? StepRule.Latency.TOWARDS_BAD : allGood ? StepRule.Latency.TOWARDS_GOOD : StepRule.Latency.UNDECIDED;
+        return anyBad ? StepRule.Latency.CHANGED : allGood ? StepRule.Latency.UNCHANGED : StepRule.Latency.UNDECIDED;
     }
 
     /** For the confidence of a step decided good by latency: 1 - the largest p-value against the bad end. */
@@ -182,7 +186,7 @@ public final class Baseline {
             what.add("prints a splat the good end did not" + (t.isEmpty() ? "" : " (the bad end: " + String.join("; ", t) + ")"));
         }
         if (latency()) {
-            what.add("moves " + String.join(", ", measurements) + " to the bad end's (rank test p < "
+            what.add("moves " + String.join(", ", measurements) + " away from the good end's (rank test p < "
                     + Comparison.ALPHA + ", more than " + Math.round((Comparison.SLOWDOWN - 1) * 100) + " %)");
         }
         return what.isEmpty() ? "(nothing: no criterion in use)" : String.join(", or ", what);

@@ -147,7 +147,7 @@ public final class Bisection {
             if (next instanceof Search.Found f) {
                 Step firstBad = f.firstBad() == n ? badStep : done.stream().filter(s -> s.point() == f.firstBad()).findFirst().orElseThrow();
                 boolean flaky = badStep.flaky() || done.stream().anyMatch(Step::flaky)
-                        || (firstBad.valid() > 0 && 2 * firstBad.changed() < firstBad.valid() && baseline.perRun());
+                        || (firstBad.changed() > 0 && 2 * firstBad.changed() < firstBad.valid());
                 double confidence = StepRule.confidence(done.stream().filter(s -> s.state() == Search.State.GOOD)
                         .map(Step::confidenceFactor).toList());
                 return new Result(f.firstBad(), f.lastGood(), f.candidates(), confidence, flaky, done, goodStep, badStep,

@@ -19,8 +19,8 @@ import java.util.List;
  *       the bound it is bad when at least {@code max(2, valid/6)} runs changed (a change seen again and
  *       again is the change, even if not every time; the bisection is then marked flaky), else
  *       skipped: a single changed run in many says neither.</li>
- *   <li>A latency that moved significantly towards the bad end's (and is not significantly different
- *       from it) is bad; towards the good end's, good; neither: more runs, skipped at the bound.</li>
+ *   <li>A latency significantly different from the good end's is bad; one that is not, while it is
+ *       significantly different from the bad end's, is good; neither: more runs, skipped at the bound.</li>
  *   <li>Bad by any criterion in use is bad.</li>
  * </ul>
  * These follow the shape of syzkaller's bisection rules (see FACTS.md), sized for fewer, slower runs.
@@ -30,7 +30,7 @@ public final class StepRule {
     public enum Run { UNCHANGED, CHANGED, INVALID }
 
     /** The step's latency sample against the ends'. */
-    public enum Latency { TOWARDS_GOOD, TOWARDS_BAD, UNDECIDED }
+    public enum Latency { UNCHANGED, CHANGED, UNDECIDED }
 
     /**
      * @param state    GOOD, BAD or SKIP; null when the step needs {@code moreRuns} more runs first
@@ -108,9 +108,9 @@ public final class StepRule {
         Decision byLatency = null;
         if (latency != null) {
             byLatency = switch (latency) {
-                case TOWARDS_BAD -> new Decision(Search.State.BAD, 0, false, "latency moved to the bad end's");
-                case TOWARDS_GOOD -> new Decision(Search.State.GOOD, 0, false, "latency stayed at the good end's");
-                case UNDECIDED -> canGrow ? more(grow, true, "latency between the ends (neither rank test decides)")
+                case CHANGED -> new Decision(Search.State.BAD, 0, false, "latency moved from the good end's");
+                case UNCHANGED -> new Decision(Search.State.GOOD, 0, false, "latency stayed at the good end's, away from the bad end's");
+                case UNDECIDED -> canGrow ? more(grow, true, "latency: neither rank test decides")
                         : new Decision(Search.State.SKIP, 0, true, "latency undecided after " + r + " runs");
             };
             if (byLatency.state() == Search.State.BAD) {

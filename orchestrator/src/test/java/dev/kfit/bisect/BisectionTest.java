@@ -83,7 +83,7 @@ class BisectionTest {
                 .contains("bad end:  BLOCKED_UNTIL_RELEASE x5, HUNG_TASK INFO: task kfit-guest blocked in state D in memunmap_pages x5")
                 .contains("gives a verdict other than PIN_REFUSED (the bad end: BLOCKED_UNTIL_RELEASE)")
                 .contains("prints a splat the good end did not")
-                .contains("moves unbind_ms to the bad end's");
+                .contains("moves unbind_ms away from the good end's");
         Bisection.Step bad = r.steps().get(1);
         assertThat(bad.changes()).contains("verdict BLOCKED_UNTIL_RELEASE");
     }
@@ -219,5 +219,18 @@ class BisectionTest {
                 .isInstanceOf(BadInputException.class)
                 .hasMessage("the good end cannot be tested: 10 of 10 runs ended in kfit's own errors (INFRA_ERROR)");
         assertThat(steps.recorded).doesNotContainKey(4);
+    }
+
+    @Test
+    void aStepBadByLatencyWithUnchangedVerdictsIsNotFlaky() {
+        Map<Integer, IntFunction<CellResult>> m = new HashMap<>();
+        for (int p = 0; p <= 4; p++) {
+            boolean slow = p >= 2;
+            boolean blocked = p >= 4;
+            m.put(p, k -> blocked ? Cells.blocked(10_000 + k) : Cells.refused(slow ? 400 + k : 150 + k));
+        }
+        Bisection.Result r = Bisection.run(4, new Bisection.Options(3, null, null, null), new FakeSteps(m, Set.of()), new Recorder());
+        assertThat(r.firstBad()).isEqualTo(2);
+        assertThat(r.flaky()).isFalse();
     }
 }

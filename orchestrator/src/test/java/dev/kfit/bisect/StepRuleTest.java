@@ -74,16 +74,16 @@ class StepRuleTest {
 
     @Test
     void latencyDecidesWithTheRankTestAgainstBothEnds() {
-        assertThat(rule.decide(runs(0, 3, 0), false, StepRule.Latency.TOWARDS_BAD).state()).isEqualTo(Search.State.BAD);
-        assertThat(rule.decide(runs(0, 3, 0), false, StepRule.Latency.TOWARDS_GOOD).state()).isEqualTo(Search.State.GOOD);
+        assertThat(rule.decide(runs(0, 3, 0), false, StepRule.Latency.CHANGED).state()).isEqualTo(Search.State.BAD);
+        assertThat(rule.decide(runs(0, 3, 0), false, StepRule.Latency.UNCHANGED).state()).isEqualTo(Search.State.GOOD);
         assertThat(rule.decide(runs(0, 3, 0), false, StepRule.Latency.UNDECIDED).needsMore()).isTrue();
         assertThat(rule.decide(runs(0, 12, 0), false, StepRule.Latency.UNDECIDED).state()).isEqualTo(Search.State.SKIP);
     }
 
     @Test
     void badByAnyCriterionIsBad() {
-        assertThat(rule.decide(runs(0, 3, 0), true, StepRule.Latency.TOWARDS_BAD).state()).isEqualTo(Search.State.BAD);
-        assertThat(rule.decide(runs(3, 0, 0), true, StepRule.Latency.TOWARDS_GOOD).state()).isEqualTo(Search.State.BAD);
+        assertThat(rule.decide(runs(0, 3, 0), true, StepRule.Latency.CHANGED).state()).isEqualTo(Search.State.BAD);
+        assertThat(rule.decide(runs(3, 0, 0), true, StepRule.Latency.UNCHANGED).state()).isEqualTo(Search.State.BAD);
         assertThat(rule.decide(runs(0, 3, 0), true, StepRule.Latency.UNDECIDED).needsMore()).isTrue();
     }
 
