@@ -40,7 +40,7 @@ import java.util.concurrent.Callable;
 @Command(name = "kfit", mixinStandardHelpOptions = true, version = "kfit 0.1",
         description = "kernel fault-injection testbed: build kernels, boot them in QEMU, inject faults, judge.",
         subcommands = {Main.Run.class, Main.Reproduce.class, Main.Designs.class, Main.Nightly.class, Main.Report.class, Main.Compare.class, Main.MergeRuns.class,
-                Main.ShowShards.class, Main.Build.class, BisectCommand.class, SummaryCommand.class})
+                Main.ShowShards.class, Main.Build.class})
 public final class Main {
     @Option(names = "--stacktrace", description = "print the stack trace of an error", scope = CommandLine.ScopeType.INHERIT)
     boolean stacktrace;
@@ -52,6 +52,7 @@ public final class Main {
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.addSubcommand(new Trend()).addSubcommand(new Import()); // the results store's history (dev.kfit.store)
+        cl.addSubcommand(new BisectCommand()).addSubcommand(new SummaryCommand()); // dev.kfit.bisect, report.Summary
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             boolean trace = ((Main) cmd.getCommandSpec().root().userObject()).stacktrace;
             System.err.println("kfit: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
