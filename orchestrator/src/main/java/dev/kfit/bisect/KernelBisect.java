@@ -107,7 +107,8 @@ public final class KernelBisect {
         progress.log("bisection directory " + dir);
         out.printf("bisect %s, scenario %s: %d %s, %s%n", kernel.label(), scenario.name(), n,
                 req.good() == null ? "patches" : "commits " + req.good() + ".." + req.bad(),
-                "runs per step " + minRuns + (req.maxRuns() == null ? "" : " to " + req.maxRuns()));
+                "runs per step " + minRuns + (req.maxRuns() == null ? "" : " to " + req.maxRuns())
+                        + (minRuns < 3 ? " (3, and 5 for the ends, if latency counts)" : ""));
 
         Builds builder = builds;
         Rounds runner = rounds;
