@@ -20,6 +20,10 @@ class SummaryTest {
     /** A real `./kfit reproduce` of 7.2 (tests/…/Reproduce72IT, 2026-11-30): results.json and spec.yaml. */
     private static final Path RUN = Path.of("src/test/resources/summary/reproduce-7.2");
 
+    /**
+     * The expected text names the shipped patches' sha256: after a change to them (or to the summary),
+     * look at the new text and rewrite it with -Dkfit.updateExpected=true.
+     */
     @Test
     void aReproduceRunReadsAsExpected() throws IOException {
         String text = Summary.of(RUN, null, ROOT);
