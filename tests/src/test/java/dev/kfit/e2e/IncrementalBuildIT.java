@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A kernel built from a kept tree (incremental) is the kernel built afresh: 6.12 with the first three
  * patches of the series, once from scratch (no trees kept) and once from the kept tree of plain 6.12,
  * must give the same System.map. Runs in a cache of its own (so the kernel cache's entry is built twice)
- * that shares the real cache's sources, apt state and ccache: no download, and ccache only saves time.
+ * that shares the real cache's sources, apt state, ccache and guest images: no download, and ccache only saves time.
  */
 class IncrementalBuildIT {
     private static final Pattern KEY = Pattern.compile("kernel (\\S+): \\S+, key ([0-9a-f]+)");
@@ -59,12 +59,22 @@ class IncrementalBuildIT {
 
     @Test
     void aPrefixBuiltFromAKeptTreeHasTheSystemMapOfAFreshBuild() throws Exception {
-        Path work = Kfit.runDir("incremental-build");
+        // Outside the checkout: a kernel tree inside a git repository would get a local version from it.
+        Path work = Files.createTempDirectory("kfit-incremental-build-");
+        try {
+            buildBothWays(work);
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    private void buildBothWays(Path work) throws Exception {
         Path cache = Files.createDirectories(work.resolve("cache"));
         Path real = Path.of(System.getenv().getOrDefault("KFIT_CACHE", System.getProperty("user.home") + "/.cache/kfit"));
-        for (String shared : List.of("sources", "apt", "ccache")) {
+        for (String shared : List.of("sources", "apt", "ccache", "images")) {
             Files.createSymbolicLink(cache.resolve(shared), real.resolve(shared));
         }
+        // deleteTree below must not follow these into the real cache: Files.walk does not follow links.
         Path series = Kfit.ROOT.resolve("guest-images/patches/p2pdma-userspace-rdma-v5/linux-6.12");
         List<String> three = new ArrayList<>();
         try (var s = Files.list(series)) {
