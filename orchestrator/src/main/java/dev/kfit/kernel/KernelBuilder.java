@@ -246,6 +246,10 @@ public final class KernelBuilder {
 
     /** Keeps the built tree for later incremental builds (or deletes it when none are kept). */
     private void keepTree(Path tree, String family, String base, List<Path> patches, Path log) throws IOException {
+        if (trees.keep() == 0) {
+            Cache.deleteTree(tree);
+            return;
+        }
         try (AutoCloseable lock = trees.lock()) {
             trees.keep(tree, family, base, patches, System.currentTimeMillis());
         } catch (IOException e) {
