@@ -52,6 +52,7 @@ public final class Main {
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.addSubcommand(new Trend()).addSubcommand(new Import()); // the results store's history (dev.kfit.store)
+        cl.addSubcommand(new BisectCommand()).addSubcommand(new SummaryCommand()); // dev.kfit.bisect, report.Summary
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             boolean trace = ((Main) cmd.getCommandSpec().root().userObject()).stacktrace;
             System.err.println("kfit: " + (e.getMessage() == null ? e.toString() : e.getMessage()));

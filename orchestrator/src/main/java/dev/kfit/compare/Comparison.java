@@ -25,8 +25,8 @@ import java.util.Set;
  * did then (new runs still record it), so old run directories compare with new ones.
  */
 public final class Comparison {
-    static final double ALPHA = 0.05;
-    static final double SLOWDOWN = 1.10;
+    public static final double ALPHA = 0.05;
+    public static final double SLOWDOWN = 1.10;
 
     public record Change(String group, String kind, String detail, boolean regression) {
     }

@@ -49,6 +49,7 @@ public final class KernelBuilder {
     private final List<Path> builtinFragments;
     private final DebianSources debian;
     private final Consumer<String> progress;
+    private final BuiltTrees trees;
     private String compiler;
 
     public KernelBuilder(Host host, Cache cache, List<Path> builtinFragments, Consumer<String> progress) {
@@ -57,6 +58,7 @@ public final class KernelBuilder {
         this.builtinFragments = List.copyOf(builtinFragments);
         this.debian = new DebianSources(host, cache);
         this.progress = progress;
+        this.trees = BuiltTrees.fromEnvironment(cache);
     }
 
     public KernelBuild build(KernelSpec spec) {
@@ -110,18 +112,18 @@ public final class KernelBuilder {
         String builtAt = Instant.now().toString();
         Path log = scratch.resolve("build.log");
         Path tree = scratch.resolve("tree");
-        Files.createDirectories(tree);
         progress.accept("kernel " + spec.label() + ": building from " + source.origin() + " " + source.version()
                 + " (log: " + cache.dir(AREA).resolve(k).resolve("build.log") + ")");
-        if (source.tarball() != null) {
-            step(log, Duration.ofMinutes(10), tree, "unpack " + source.tarball(),
-                    "tar", "-xf", source.tarball().toString(), "-C", tree.toString(), "--strip-components=1");
-        } else {
-            step(log, Duration.ofMinutes(10), tree, "copy " + source.tree(),
-                    "rsync", "-a", "--exclude=.git", source.tree() + "/", tree + "/");
+        String family = BuiltTrees.family(RECIPE, familySource(spec.source(), source), compiler(), fragments);
+        List<String> wanted = patches.stream().map(Cache::sha256).toList();
+        int applyFrom = fromKeptTree(spec, source, family, wanted, tree, log);
+        if (applyFrom < 0) {
+            Files.createDirectories(tree);
+            unpack(spec.source(), source, tree, scratch, log);
+            applyFrom = 0;
         }
         String baseVersion = kernelVersion(tree, log);
-        for (Path p : patches) {
+        for (Path p : patches.subList(applyFrom, patches.size())) {
             applyPatch(tree, p, source, baseVersion, log);
         }
         step(log, Duration.ofMinutes(5), tree, "make tinyconfig", "make", "tinyconfig");
@@ -136,7 +138,10 @@ public final class KernelBuilder {
 
         Files.copy(tree.resolve("arch/x86/boot/bzImage"), scratch.resolve("bzImage"), StandardCopyOption.REPLACE_EXISTING);
         Files.copy(tree.resolve(".config"), scratch.resolve("config"), StandardCopyOption.REPLACE_EXISTING);
-        Cache.deleteTree(tree);
+        if (Files.isRegularFile(tree.resolve("System.map"))) {
+            Files.copy(tree.resolve("System.map"), scratch.resolve("System.map"), StandardCopyOption.REPLACE_EXISTING);
+        }
+        keepTree(tree, family, source.identity(), patches, log);
         double seconds = (System.nanoTime() - t0) / 1e9;
         KernelBuild b = new KernelBuild(spec.label(), k, version, source.identity(),
                 patches.stream().map(p -> p.getFileName().toString()).toList(), compiler(),
@@ -144,6 +149,115 @@ public final class KernelBuilder {
         JSON.writeValue(scratch.resolve("build.json").toFile(), b);
         Files.writeString(scratch.resolve(STARTED_AT), builtAt + "\n");
         progress.accept(String.format("kernel %s: built %s in %.0f s", spec.label(), version, seconds));
+    }
+
+    /** Unpacks (or copies, or exports from git) the source into the empty {@code tree}. */
+    private void unpack(KernelSource kind, SourceArchive source, Path tree, Path scratch, Path log) throws IOException {
+        if (kind instanceof KernelSource.GitTree g) {
+            Path tar = scratch.resolve("source.tar");
+            step(log, Duration.ofMinutes(10), tree, "git archive " + source.version(),
+                    "git", "-C", g.repo().toString(), "archive", "--format=tar", "--output=" + tar, source.version());
+            step(log, Duration.ofMinutes(10), tree, "unpack " + tar, "tar", "-xf", tar.toString(), "-C", tree.toString());
+            Files.delete(tar);
+        } else if (source.tarball() != null) {
+            step(log, Duration.ofMinutes(10), tree, "unpack " + source.tarball(),
+                    "tar", "-xf", source.tarball().toString(), "-C", tree.toString(), "--strip-components=1");
+        } else {
+            step(log, Duration.ofMinutes(10), tree, "copy " + source.tree(),
+                    "rsync", "-a", "--exclude=.git", source.tree() + "/", tree + "/");
+        }
+    }
+
+    /** What a kept tree must share with this build: the source, or for git the repository (commits are a diff apart). */
+    static String familySource(KernelSource kind, SourceArchive source) {
+        if (kind instanceof KernelSource.GitTree g) {
+            return "git-repo:" + g.repo().toAbsolutePath().normalize();
+        }
+        return source.identity();
+    }
+
+    /**
+     * Makes {@code tree} from the cheapest kept tree of the family (see {@link BuiltTrees}): a copy that
+     * keeps mtimes, its extra patches reversed, for git its commit moved to this one by a diff.
+     *
+     * @return how many of the wanted patches the tree already has (the rest are applied next), or -1
+     *         when no kept tree serves or using one failed (the tree is then absent: build afresh)
+     */
+    int fromKeptTree(KernelSpec spec, SourceArchive source, String family, List<String> wanted, Path tree, Path log) {
+        if (trees.keep() == 0) {
+            return -1;
+        }
+        try (AutoCloseable lock = trees.lock()) {
+            BuiltTrees.Plan plan = BuiltTrees.choose(trees.list(), family, source.identity(), wanted,
+                    k -> rebaseFiles(spec.source(), k.base(), source.identity()));
+            if (plan == null) {
+                return -1;
+            }
+            BuiltTrees.Kept from = trees.touch(plan.from(), System.currentTimeMillis());
+            progress.accept("kernel " + spec.label() + ": incremental, from the built tree " + from.key() + " ("
+                    + from.patchNames().size() + " patches; reverse " + plan.reverse() + (plan.rebase() ? ", move to " + source.version() : "")
+                    + ", apply " + (wanted.size() - plan.applyFrom()) + ")");
+            step(log, Duration.ofMinutes(20), tree.getParent(), "copy the built tree " + from.key(),
+                    "cp", "-a", "--reflink=auto", trees.tree(from).toString(), tree.toString());
+            for (int i = from.patchNames().size() - 1; i >= from.patchNames().size() - plan.reverse(); i--) {
+                step(log, Duration.ofMinutes(2), tree, "reverse " + from.patchNames().get(i),
+                        "patch", "-p1", "-R", "--batch", "-i", trees.patch(from, i).toString());
+            }
+            if (plan.rebase()) {
+                KernelSource.GitTree g = (KernelSource.GitTree) spec.source();
+                Path diff = tree.getParent().resolve("rebase.diff");
+                step(log, Duration.ofMinutes(10), tree, "git diff to " + source.version(), "git", "-C", g.repo().toString(),
+                        "diff", "--binary", "--no-renames", "--output=" + diff, commitOf(from.base()), source.version());
+                // git apply in the tree as a plain directory, never in a repository that may lie above the cache.
+                appendLog(log, "\n== apply the diff\n$ git apply --whitespace=nowarn " + diff + "\n");
+                CommandResult applied = host.run(new Command(List.of("git", "apply", "--whitespace=nowarn", diff.toString()), tree,
+                        Map.of("GIT_CEILING_DIRECTORIES", tree.getParent().toString()), Duration.ofMinutes(10), log));
+                if (!applied.ok()) {
+                    throw new CommandFailedException("applying the diff to " + source.version() + " (log: " + log + ")", applied);
+                }
+                Files.delete(diff);
+            }
+            return plan.applyFrom();
+        } catch (Exception e) {
+            appendLog(log, "\n== the built tree did not serve (" + e.getMessage() + "): building afresh\n");
+            progress.accept("kernel " + spec.label() + ": the built tree did not serve (" + e.getMessage() + "); building afresh");
+            try {
+                Cache.deleteTree(tree);
+            } catch (IOException ex) {
+                throw new InfraException("cannot remove " + tree + ": " + ex.getMessage(), ex);
+            }
+            return -1;
+        }
+    }
+
+    /** Files that differ between two commits of a git source, or -1 when the bases are not both commits. */
+    private int rebaseFiles(KernelSource kind, String fromBase, String toBase) {
+        if (!(kind instanceof KernelSource.GitTree g) || !fromBase.startsWith("git:") || !toBase.startsWith("git:")) {
+            return -1;
+        }
+        CommandResult r = host.run(Command.of(Duration.ofMinutes(2), "git", "-C", g.repo().toString(), "diff",
+                "--name-only", "--no-renames", commitOf(fromBase), commitOf(toBase)));
+        return r.ok() ? (int) r.output().lines().filter(l -> !l.isBlank()).count() : -1;
+    }
+
+    private static String commitOf(String gitIdentity) {
+        return gitIdentity.substring("git:".length());
+    }
+
+    /** Keeps the built tree for later incremental builds (or deletes it when none are kept). */
+    private void keepTree(Path tree, String family, String base, List<Path> patches, Path log) throws IOException {
+        if (trees.keep() == 0) {
+            Cache.deleteTree(tree);
+            return;
+        }
+        try (AutoCloseable lock = trees.lock()) {
+            trees.keep(tree, family, base, patches, System.currentTimeMillis());
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            appendLog(log, "\n== could not keep the built tree: " + e.getMessage() + "\n");
+        }
+        Cache.deleteTree(tree);
     }
 
     private void applyPatch(Path tree, Path patch, SourceArchive source, String base, Path log) {
@@ -217,6 +331,15 @@ public final class KernelBuilder {
         }
         if (s instanceof KernelSource.Tarball t) {
             return new SourceArchive("tar:" + t.file(), Cache.sha256(t.file()), t.file(), null, "tar:" + Cache.sha256(t.file()));
+        }
+        if (s instanceof KernelSource.GitTree g) {
+            CommandResult r = host.run(Command.of(Duration.ofMinutes(1), "git", "-C", g.repo().toString(),
+                    "rev-parse", "--verify", "--quiet", g.ref() + "^{commit}"));
+            if (!r.ok() || r.output().isBlank()) {
+                throw new BadInputException("git source " + g.repo() + ": no commit '" + g.ref() + "'");
+            }
+            String commit = r.output().strip();
+            return new SourceArchive("git:" + g.repo() + "@" + g.ref(), commit, null, null, "git:" + commit);
         }
         if (s instanceof KernelSource.LocalTree t) {
             return new SourceArchive("dir:" + t.dir(), treeIdentity(t.dir()), null, t.dir(), "dir:" + t.dir() + ":" + treeIdentity(t.dir()));

@@ -46,6 +46,9 @@ public record KernelInputs(String source, List<String> patches, List<String> pat
         if (s instanceof KernelSource.LocalTree t) {
             return "dir:" + t.dir();
         }
+        if (s instanceof KernelSource.GitTree g) {
+            return "git:" + g.repo() + "@" + g.ref();
+        }
         throw new IllegalArgumentException("unknown kernel source " + s);
     }
 

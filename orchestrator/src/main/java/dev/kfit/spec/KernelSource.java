@@ -58,6 +58,31 @@ public sealed interface KernelSource {
         }
     }
 
+    /**
+     * {@code git:PATH[@REF]}: a commit of a local git repository (default ref {@code HEAD}). The ref is
+     * resolved to a commit id when the kernel is built, and the build is recorded and cached by that id.
+     */
+    record GitTree(Path repo, String ref) implements KernelSource {
+        static final String DEFAULT_REF = "HEAD";
+        // A ref or commit id as git accepts them on a command line; never an option.
+        static final Pattern REF = Pattern.compile("[A-Za-z0-9_./^~{}+-]+");
+
+        public GitTree {
+            Objects.requireNonNull(repo, "repo");
+            Objects.requireNonNull(ref, "ref");
+        }
+
+        @Override
+        public String describe() {
+            return "git repository " + repo + " at " + ref;
+        }
+
+        /** The source line that names this repository at {@code commit}: how bisect steps record a commit. */
+        public static String text(Path repo, String commit) {
+            return "git:" + repo + "@" + commit;
+        }
+    }
+
     /** Parses and checks a {@code source:} value; relative paths are relative to {@code baseDir}. */
     static KernelSource parse(String text, Path baseDir) {
         int colon = text.indexOf(':');
@@ -97,8 +122,26 @@ public sealed interface KernelSource {
                 }
                 return new Tarball(file);
             }
+            case "git" -> {
+                if (rest.contains("://")) {
+                    throw new SpecProblem("git source must be a local repository (git:PATH[@REF]), not a URL: '" + text + "'");
+                }
+                int at = rest.lastIndexOf('@');
+                String ref = at < 0 ? GitTree.DEFAULT_REF : rest.substring(at + 1);
+                Path repo = SpecValues.resolve(baseDir, at < 0 ? rest : rest.substring(0, at));
+                if (ref.isEmpty() || ref.startsWith("-") || !GitTree.REF.matcher(ref).matches()) {
+                    throw new SpecProblem("malformed git ref '" + ref + "' in '" + text + "'");
+                }
+                if (!Files.isDirectory(repo)) {
+                    throw new SpecProblem("git repository not found: " + repo);
+                }
+                if (!Files.exists(repo.resolve(".git")) && !Files.isRegularFile(repo.resolve("HEAD"))) {
+                    throw new SpecProblem("not a git repository (no .git): " + repo);
+                }
+                return new GitTree(repo, ref);
+            }
             default -> throw new SpecProblem("unknown kernel source '" + text
-                    + "' (expected debian:linux-source-X.Y, dir:PATH or tar:PATH)");
+                    + "' (expected debian:linux-source-X.Y, dir:PATH, tar:PATH or git:PATH[@REF])");
         }
     }
 }

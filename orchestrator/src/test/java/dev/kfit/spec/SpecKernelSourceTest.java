@@ -21,6 +21,7 @@ class SpecKernelSourceTest {
         Files.createDirectories(base.resolve("linux"));
         Files.writeString(base.resolve("linux/Makefile"), "VERSION = 6\n");
         Files.createDirectories(base.resolve("empty-tree"));
+        Files.createDirectories(base.resolve("repo/.git"));
         for (String tarball : new String[] {"linux-6.12.tar", "linux-6.12.tar.gz", "linux-6.12.tar.xz",
                 "linux-6.12.tgz", "linux-6.12.zip"}) {
             Files.writeString(base.resolve(tarball), "");
@@ -51,12 +52,28 @@ class SpecKernelSourceTest {
         }
     }
 
+    @Test
+    void gitRepositoriesWithARef() {
+        assertThat(KernelSource.parse("git:repo", base)).isEqualTo(new KernelSource.GitTree(base.resolve("repo"), "HEAD"));
+        assertThat(KernelSource.parse("git:repo@v6.12", base)).isEqualTo(new KernelSource.GitTree(base.resolve("repo"), "v6.12"));
+        assertThat(KernelSource.parse("git:" + base.resolve("repo") + "@0123abcd", Path.of("/nonexistent")))
+                .isEqualTo(new KernelSource.GitTree(base.resolve("repo"), "0123abcd"));
+        assertThat(KernelSource.parse("git:repo@origin/master~3", base).describe())
+                .isEqualTo("git repository " + base.resolve("repo") + " at origin/master~3");
+        assertThat(KernelSource.GitTree.text(Path.of("/src/linux"), "abc")).isEqualTo("git:/src/linux@abc");
+    }
+
     /** {@code BASE} in the expected message stands for the temp directory. */
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "linux-6.12                      | unknown kernel source 'linux-6.12' (expected debian:linux-source-X.Y, dir:PATH or tar:PATH)",
-            "git:https://x/linux.git         | unknown kernel source 'git:https://x/linux.git' (expected debian:linux-source-X.Y, dir:PATH or tar:PATH)",
-            "Debian:linux-source-6.12        | unknown kernel source 'Debian:linux-source-6.12' (expected debian:linux-source-X.Y, dir:PATH or tar:PATH)",
+            "linux-6.12                      | unknown kernel source 'linux-6.12' (expected debian:linux-source-X.Y, dir:PATH, tar:PATH or git:PATH[@REF])",
+            "git:https://x/linux.git         | git source must be a local repository (git:PATH[@REF]), not a URL: 'git:https://x/linux.git'",
+            "git:missing@v6.12               | git repository not found: BASE/missing",
+            "git:linux@v6.12                 | not a git repository (no .git): BASE/linux",
+            "git:repo@--upload-pack=x        | malformed git ref '--upload-pack=x' in 'git:repo@--upload-pack=x'",
+            "git:repo@                       | malformed git ref '' in 'git:repo@'",
+            "git:repo@a b                    | malformed git ref 'a b' in 'git:repo@a b'",
+            "Debian:linux-source-6.12        | unknown kernel source 'Debian:linux-source-6.12' (expected debian:linux-source-X.Y, dir:PATH, tar:PATH or git:PATH[@REF])",
             "debian:linux-image-6.12         | Debian kernel source package must be linux-source-X.Y, got 'linux-image-6.12'",
             "debian:linux-source-6           | Debian kernel source package must be linux-source-X.Y, got 'linux-source-6'",
             "debian:                         | Debian kernel source package must be linux-source-X.Y, got ''",

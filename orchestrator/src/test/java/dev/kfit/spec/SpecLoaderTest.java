@@ -360,7 +360,7 @@ class SpecLoaderTest {
     @Test
     void badKernelSource() {
         assertError(MINIMAL.replace("debian:linux-source-6.12", "linux-6.12"), 3,
-                "unknown kernel source 'linux-6.12' (expected debian:linux-source-X.Y, dir:PATH or tar:PATH)");
+                "unknown kernel source 'linux-6.12' (expected debian:linux-source-X.Y, dir:PATH, tar:PATH or git:PATH[@REF])");
         assertError(MINIMAL.replace("debian:linux-source-6.12", "tar:linux.tar.xz"), 3,
                 "kernel tarball not found: " + dir.resolve("linux.tar.xz"));
     }
