@@ -56,6 +56,19 @@ public final class HolderRace {
         }
     }
 
+    /**
+     * results.json's older fields for a race: the fault's time in {@code unbind_ms} and, when it waited for
+     * the holder, {@code blocked_after_release_ms}, as pinned-unbind writes them (the table's UNBIND column).
+     */
+    public static dev.kfit.verdict.Judgement.Columns columns(Result r) {
+        if (r == null) {
+            return dev.kfit.verdict.Judgement.Columns.NONE;
+        }
+        Double blocked = !r.returnedWhileHeld() && r.releaseNs() != null && r.faultEndNs() != null
+                ? (r.faultEndNs() - r.releaseNs()) / 1e6 : null;
+        return new dev.kfit.verdict.Judgement.Columns(null, null, r.faultMs(), blocked);
+    }
+
     /** The spec's {@code fault:}, one of {@link #FAULTS}. */
     public static String parseFault(SpecMap m) {
         String f = m.has("fault") ? m.string("fault") : "unbind";
@@ -122,9 +135,16 @@ public final class HolderRace {
                 waitedUntil, held);
     }
 
-    /** Sends a signal to the guest's kfit-guest processes running {@code command} (pin, serve, vfio-hold...). */
-    public static void signal(Guest g, String sig, String command) {
-        g.exec(List.of("sh", "-c", "busybox pkill -" + sig + " -f 'kfit-guest " + command + "' || true"), Guest.COMMAND_TIMEOUT);
+    /**
+     * Sends a signal to a kfit-guest process of the guest, by the pid its {@code start} event gave (a
+     * pattern match would also hit the shell that runs it). Nothing to do when it never started.
+     */
+    public static void signal(Guest g, String sig, String process) {
+        Optional<Event> start = Guest.find(g.poll(process), GuestEvents.START);
+        if (start.isEmpty() || !(start.get().get("pid") instanceof Number pid)) {
+            return;
+        }
+        g.exec(List.of("kill", "-s", sig, Long.toString(pid.longValue())), Guest.COMMAND_TIMEOUT);
     }
 
     /** The holder's first event of that type, waited for (bounded). */

@@ -31,37 +31,38 @@ public final class DmabufChecker implements Checker {
     @Override
     public Judgement judge(Observation observation, List<Splat> splats) {
         DmabufObservation o = (DmabufObservation) observation;
+        Judgement.Columns cols = HolderRace.columns(o.race());
         List<Measurement> m = measurements(o);
         Map<String, String> notes = notes(o);
         if (o.unsupported() != null) {
-            return Judgement.of(Verdict.UNSUPPORTED, m, null).withNotes(notes);
+            return Judgement.of(Verdict.UNSUPPORTED, m, cols).withNotes(notes);
         }
         if (!o.imported() || o.race() == null) {
             return Judgement.kfitError(Verdict.INFRA_ERROR, "the dma-buf was not imported"
-                    + (o.setupError() == null ? "" : ": " + o.setupError()), m, null).withNotes(notes);
+                    + (o.setupError() == null ? "" : ": " + o.setupError()), m, cols).withNotes(notes);
         }
         HolderRace.Result r = o.race();
         if (r.faultStartNs() == null) {
-            return Judgement.kfitError(Verdict.INFRA_ERROR, "the " + o.fault() + " never started", m, null).withNotes(notes);
+            return Judgement.kfitError(Verdict.INFRA_ERROR, "the " + o.fault() + " never started", m, cols).withNotes(notes);
         }
         if (r.faultEndNs() == null) {
-            return r.watchedGraceAfterRelease(grace) ? Judgement.of(Verdict.HUNG, m, null).withNotes(notes)
+            return r.watchedGraceAfterRelease(grace) ? Judgement.of(Verdict.HUNG, m, cols).withNotes(notes)
                     : Judgement.kfitError(Verdict.INFRA_ERROR, "the " + o.fault() + " had not returned, but kfit did not"
-                    + " watch for the whole grace after the release", m, null).withNotes(notes);
+                    + " watch for the whole grace after the release", m, cols).withNotes(notes);
         }
         if (!r.returnedWhileHeld()) {
-            return Judgement.of(Verdict.BLOCKED_UNTIL_RELEASE, m, null).withNotes(notes);
+            return Judgement.of(Verdict.BLOCKED_UNTIL_RELEASE, m, cols).withNotes(notes);
         }
         List<DmabufObservation.Probe> after = probesAfterRevokePoint(o);
         if (after.isEmpty()) {
             return Judgement.kfitError(Verdict.INFRA_ERROR, "no re-import was tried after the " + o.fault() + " returned",
-                    m, null).withNotes(notes);
+                    m, cols).withNotes(notes);
         }
         if (after.stream().anyMatch(DmabufObservation.Probe::ok)) {
-            return Judgement.of(Verdict.REACHABLE_AFTER_UNBIND, m, null).withNotes(notes);
+            return Judgement.of(Verdict.REACHABLE_AFTER_UNBIND, m, cols).withNotes(notes);
         }
         boolean closedOnRequest = "request".equals(o.closeReason());
-        return Judgement.of(closedOnRequest ? Verdict.RELEASED_ON_REQUEST : Verdict.REVOKED, m, null).withNotes(notes);
+        return Judgement.of(closedOnRequest ? Verdict.RELEASED_ON_REQUEST : Verdict.REVOKED, m, cols).withNotes(notes);
     }
 
     /** The probes made once the memory should be gone: after the device's close, or after the fault returned. */

@@ -76,10 +76,10 @@ public final class DmabufUnbindScenario implements Scenario {
         HolderRace.Result race = HolderRace.watch(g, HOLDER, fault, imported.get().guestNs() + spec.timing().delay().toNanos(),
                 spec.timing().watchLimit(), spec.timing().grace(), () -> {
                     int probes = (int) g.poll(HOLDER).stream().filter(e -> e.type().equals(GuestEvents.PROBE)).count();
-                    HolderRace.signal(g, "USR2", "dmabuf-hold");
+                    HolderRace.signal(g, "USR2", HOLDER);
                     g.awaitEvents(HOLDER, e -> e.stream().filter(x -> x.type().equals(GuestEvents.PROBE)).count() > probes
                             || Guest.find(e, GuestEvents.EXIT).isPresent(), Duration.ofSeconds(15));
-                    HolderRace.signal(g, "USR1", "dmabuf-hold");
+                    HolderRace.signal(g, "USR1", HOLDER);
                 });
         fault.heal();
         Optional<Event> closed = Guest.find(race.holder(), GuestEvents.DEVICE_CLOSED);

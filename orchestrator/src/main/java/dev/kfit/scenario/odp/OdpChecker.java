@@ -31,36 +31,37 @@ public final class OdpChecker implements Checker {
     @Override
     public Judgement judge(Observation observation, List<Splat> splats) {
         OdpObservation o = (OdpObservation) observation;
+        Judgement.Columns cols = HolderRace.columns(o.race());
         Map<String, String> notes = notes(o);
         List<Measurement> m = measurements(o);
         if (o.unsupported() != null) {
-            return Judgement.of(Verdict.UNSUPPORTED, m, null).withNotes(notes);
+            return Judgement.of(Verdict.UNSUPPORTED, m, cols).withNotes(notes);
         }
         if (o.registration() == Outcome.FAILED) {
-            return Judgement.of(Verdict.PIN_REFUSED, m, null).withNotes(notes);
+            return Judgement.of(Verdict.PIN_REFUSED, m, cols).withNotes(notes);
         }
         if (o.registration() != Outcome.OK || o.race() == null) {
             return Judgement.kfitError(Verdict.INFRA_ERROR, "the holder never reported whether its ODP registration worked",
-                    m, null).withNotes(notes);
+                    m, cols).withNotes(notes);
         }
         HolderRace.Result r = o.race();
         if (r.faultStartNs() == null) {
-            return Judgement.kfitError(Verdict.INFRA_ERROR, "the " + o.fault() + " never started", m, null).withNotes(notes);
+            return Judgement.kfitError(Verdict.INFRA_ERROR, "the " + o.fault() + " never started", m, cols).withNotes(notes);
         }
         if (r.faultEndNs() == null) {
-            return r.watchedGraceAfterRelease(grace) ? Judgement.of(Verdict.HUNG, m, null).withNotes(notes)
+            return r.watchedGraceAfterRelease(grace) ? Judgement.of(Verdict.HUNG, m, cols).withNotes(notes)
                     : Judgement.kfitError(Verdict.INFRA_ERROR, "the " + o.fault() + " had not returned, but kfit did not"
-                    + " watch for the whole grace after the release", m, null).withNotes(notes);
+                    + " watch for the whole grace after the release", m, cols).withNotes(notes);
         }
         if (!r.returnedWhileHeld()) {
-            return Judgement.of(Verdict.BLOCKED_UNTIL_RELEASE, m, null).withNotes(notes);
+            return Judgement.of(Verdict.BLOCKED_UNTIL_RELEASE, m, cols).withNotes(notes);
         }
         if (o.accessRead() == null) {
             return Judgement.kfitError(Verdict.INFRA_ERROR, "the holder did not report its access after the " + o.fault(),
-                    m, null).withNotes(notes);
+                    m, cols).withNotes(notes);
         }
         boolean reachable = "ok".equals(o.accessRead()) || "ok".equals(o.accessWrite()) || o.writesOkAfter() > 0;
-        return Judgement.of(reachable ? Verdict.REACHABLE_AFTER_UNBIND : Verdict.REVOKED, m, null).withNotes(notes);
+        return Judgement.of(reachable ? Verdict.REACHABLE_AFTER_UNBIND : Verdict.REVOKED, m, cols).withNotes(notes);
     }
 
     static List<Measurement> measurements(OdpObservation o) {

@@ -107,12 +107,12 @@ public final class OdpUnbindScenario implements Scenario {
         SysfsWriteFault fault = HolderRace.fault(spec.timing().fault(), g, bdf, driver);
         HolderRace.Result race = HolderRace.watch(g, HOLDER, fault, at,
                 spec.timing().watchLimit(), spec.timing().grace(), () -> {
-                    HolderRace.signal(g, "USR2", command);
+                    HolderRace.signal(g, "USR2", HOLDER);
                     HolderRace.await(g, HOLDER, GuestEvents.ACCESS, Duration.ofSeconds(15));
                     if (peer != null) {
                         Guest.pause(PEER_AFTER);
                     }
-                    HolderRace.signal(g, "USR1", command);
+                    HolderRace.signal(g, "USR1", HOLDER);
                 });
         fault.heal();
         Optional<Event> access = Guest.find(race.holder(), GuestEvents.ACCESS);
@@ -121,7 +121,7 @@ public final class OdpUnbindScenario implements Scenario {
         String firstError = null;
         Double firstErrorMs = null;
         if (peer != null) {
-            HolderRace.signal(peer, "TERM", "rdma-writer");
+            HolderRace.signal(peer, "TERM", WRITER);
             List<Event> w = peer.awaitAny(WRITER, List.of(GuestEvents.EXIT), Duration.ofSeconds(15));
             Long endHost = race.faultEndNs() == null ? null : g.toHostNs(race.faultEndNs());
             for (Event e : w) {

@@ -31,29 +31,30 @@ public final class VfioChecker implements Checker {
     @Override
     public Judgement judge(Observation observation, List<Splat> splats) {
         VfioObservation o = (VfioObservation) observation;
+        Judgement.Columns cols = HolderRace.columns(o.race());
         List<Measurement> m = measurements(o);
         Map<String, String> notes = notes(o);
         if (o.unsupported() != null) {
-            return Judgement.of(Verdict.UNSUPPORTED, m, null).withNotes(notes);
+            return Judgement.of(Verdict.UNSUPPORTED, m, cols).withNotes(notes);
         }
         if (!o.opened() || o.race() == null) {
             return Judgement.kfitError(Verdict.INFRA_ERROR, "the VFIO holder did not open the device"
-                    + (o.openError() == null ? "" : ": " + o.openError()), m, null).withNotes(notes);
+                    + (o.openError() == null ? "" : ": " + o.openError()), m, cols).withNotes(notes);
         }
         HolderRace.Result r = o.race();
         if (r.faultStartNs() == null) {
-            return Judgement.kfitError(Verdict.INFRA_ERROR, "the " + o.fault() + " never started", m, null).withNotes(notes);
+            return Judgement.kfitError(Verdict.INFRA_ERROR, "the " + o.fault() + " never started", m, cols).withNotes(notes);
         }
         if (r.faultEndNs() == null) {
-            return r.watchedGraceAfterRelease(grace) ? Judgement.of(Verdict.HUNG, m, null).withNotes(notes)
+            return r.watchedGraceAfterRelease(grace) ? Judgement.of(Verdict.HUNG, m, cols).withNotes(notes)
                     : Judgement.kfitError(Verdict.INFRA_ERROR, "the " + o.fault() + " had not returned, but kfit did not"
-                    + " watch for the whole grace after the release", m, null).withNotes(notes);
+                    + " watch for the whole grace after the release", m, cols).withNotes(notes);
         }
         if (r.returnedWhileHeld()) {
-            return Judgement.of(Verdict.PROMPT, m, null).withNotes(notes);
+            return Judgement.of(Verdict.PROMPT, m, cols).withNotes(notes);
         }
         return Judgement.of("request".equals(r.releaseReason()) ? Verdict.RELEASED_ON_REQUEST
-                : Verdict.BLOCKED_UNTIL_RELEASE, m, null).withNotes(notes);
+                : Verdict.BLOCKED_UNTIL_RELEASE, m, cols).withNotes(notes);
     }
 
     /** The requests that came after the fault started (a request belongs to an unbind in progress). */

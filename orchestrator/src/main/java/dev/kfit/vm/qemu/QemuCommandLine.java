@@ -82,6 +82,12 @@ public final class QemuCommandLine {
                 "console=ttyS0,115200", "root=/dev/vda", "rw", "rootwait", "init=/sbin/init",
                 // A panic reboots, and -no-reboot turns that into QEMU exiting: a crash never looks like a hang.
                 "panic=1", "printk.time=1", "kfit.hostname=" + c.name()));
+        if (c.iommu()) {
+            // The emulated IOMMU runs without interrupt remapping (intremap=off), so VFIO's type1 container
+            // and iommufd refuse devices whose MSIs they cannot isolate (EPERM). Isolation does not matter
+            // for what a test guest measures; these let them attach.
+            k.addAll(List.of("vfio_iommu_type1.allow_unsafe_interrupts=1", "iommufd.allow_unsafe_interrupts=1"));
+        }
         k.addAll(c.extraKernelArgs());
         return String.join(" ", k);
     }

@@ -38,6 +38,20 @@ class QemuCommandLineTest {
                 SSH_PORT, 64, List.of());
     }
 
+    @Test
+    void anIommuGuestGetsIntelIommuBeforeItsPciDevicesAndVfioMayAttach() {
+        QemuConfig c = typical();
+        QemuConfig io = new QemuConfig(c.qemuBinary(), c.name(), c.accel(), c.cpus(), c.memoryMb(), c.kernel(), c.rootImage(),
+                c.extraKernelArgs(), c.consoleLog(), c.qmpSocket(), c.sshHostPort(), c.nvmeCmbMb(), c.links(), 0, true, true);
+        List<String> devices = values(QemuCommandLine.build(io), "-device");
+        assertThat(devices.get(0)).isEqualTo("intel-iommu,intremap=off");
+        assertThat(devices).anyMatch(d -> d.startsWith("nvme,"));
+        assertThat(String.join(" ", values(QemuCommandLine.build(io), "-append")))
+                .contains("vfio_iommu_type1.allow_unsafe_interrupts=1").contains("iommufd.allow_unsafe_interrupts=1");
+        assertThat(values(QemuCommandLine.build(c), "-device")).noneMatch(d -> d.startsWith("intel-iommu"));
+        assertThat(String.join(" ", values(QemuCommandLine.build(c), "-append"))).doesNotContain("allow_unsafe_interrupts");
+    }
+
     private static QemuConfig with(QemuConfig c, UnaryOperator<Builder> change) {
         return change.apply(new Builder(c)).build();
     }
