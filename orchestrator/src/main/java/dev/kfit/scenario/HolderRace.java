@@ -50,6 +50,15 @@ public final class HolderRace {
             return faultEndNs != null && (releaseNs == null || faultEndNs < releaseNs);
         }
 
+        /** The race's times for the history's {@code scenario_end}. */
+        public void putInto(java.util.Map<String, Object> m) {
+            m.put("fault_start_ns", faultStartNs);
+            m.put("fault_end_ns", faultEndNs);
+            m.put("release_ns", releaseNs);
+            m.put("release_reason", releaseReason);
+            m.put("waited_until_ns", waitedUntilNs);
+        }
+
         /** Whether kfit watched the whole grace after the release, so a fault still out is a hang. */
         public boolean watchedGraceAfterRelease(Duration grace) {
             return releaseNs != null && waitedUntilNs != null && waitedUntilNs - releaseNs >= grace.toNanos();
@@ -67,6 +76,29 @@ public final class HolderRace {
         Double blocked = !r.returnedWhileHeld() && r.releaseNs() != null && r.faultEndNs() != null
                 ? (r.faultEndNs() - r.releaseNs()) / 1e6 : null;
         return new dev.kfit.verdict.Judgement.Columns(null, null, r.faultMs(), blocked);
+    }
+
+    /**
+     * The judgement of a race whose fault never started (kfit's error) or never returned (HUNG once kfit
+     * watched the whole grace after the release, else kfit's error); empty when the fault returned and
+     * the scenario type's checker decides.
+     */
+    public static Optional<dev.kfit.verdict.Judgement> unfinished(Result r, String fault, Duration grace,
+                                                                  List<dev.kfit.verdict.Measurement> m,
+                                                                  java.util.Map<String, String> notes) {
+        dev.kfit.verdict.Judgement.Columns cols = columns(r);
+        if (r.faultStartNs() == null) {
+            return Optional.of(dev.kfit.verdict.Judgement.kfitError(dev.kfit.verdict.Verdict.INFRA_ERROR,
+                    "the " + fault + " never started", m, cols).withNotes(notes));
+        }
+        if (r.faultEndNs() == null) {
+            return Optional.of(r.watchedGraceAfterRelease(grace)
+                    ? dev.kfit.verdict.Judgement.of(dev.kfit.verdict.Verdict.HUNG, m, cols).withNotes(notes)
+                    : dev.kfit.verdict.Judgement.kfitError(dev.kfit.verdict.Verdict.INFRA_ERROR, "the " + fault
+                    + " had not returned, but kfit did not watch for the whole grace after the release", m, cols)
+                    .withNotes(notes));
+        }
+        return Optional.empty();
     }
 
     /** The spec's {@code fault:}, one of {@link #FAULTS}. */

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * dmabuf-unbind's judge. The import counts as revoked when every re-import after the device was closed
@@ -42,13 +43,9 @@ public final class DmabufChecker implements Checker {
                     + (o.setupError() == null ? "" : ": " + o.setupError()), m, cols).withNotes(notes);
         }
         HolderRace.Result r = o.race();
-        if (r.faultStartNs() == null) {
-            return Judgement.kfitError(Verdict.INFRA_ERROR, "the " + o.fault() + " never started", m, cols).withNotes(notes);
-        }
-        if (r.faultEndNs() == null) {
-            return r.watchedGraceAfterRelease(grace) ? Judgement.of(Verdict.HUNG, m, cols).withNotes(notes)
-                    : Judgement.kfitError(Verdict.INFRA_ERROR, "the " + o.fault() + " had not returned, but kfit did not"
-                    + " watch for the whole grace after the release", m, cols).withNotes(notes);
+        Optional<Judgement> unfinished = HolderRace.unfinished(r, o.fault(), grace, m, notes);
+        if (unfinished.isPresent()) {
+            return unfinished.get();
         }
         if (!r.returnedWhileHeld()) {
             return Judgement.of(Verdict.BLOCKED_UNTIL_RELEASE, m, cols).withNotes(notes);

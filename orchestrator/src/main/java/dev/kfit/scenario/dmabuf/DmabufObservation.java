@@ -39,11 +39,7 @@ public record DmabufObservation(boolean imported, String setupError, String unsu
         m.put("unsupported", unsupported);
         m.put("fault", fault);
         if (race != null) {
-            m.put("fault_start_ns", race.faultStartNs());
-            m.put("fault_end_ns", race.faultEndNs());
-            m.put("release_ns", race.releaseNs());
-            m.put("release_reason", race.releaseReason());
-            m.put("waited_until_ns", race.waitedUntilNs());
+            race.putInto(m);
         }
         m.put("device_closed_ns", deviceClosedNs);
         m.put("close_reason", closeReason);

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * odp-unbind's judge. A fault that returned while the registration was held is REVOKED when nothing
@@ -45,13 +46,9 @@ public final class OdpChecker implements Checker {
                     m, cols).withNotes(notes);
         }
         HolderRace.Result r = o.race();
-        if (r.faultStartNs() == null) {
-            return Judgement.kfitError(Verdict.INFRA_ERROR, "the " + o.fault() + " never started", m, cols).withNotes(notes);
-        }
-        if (r.faultEndNs() == null) {
-            return r.watchedGraceAfterRelease(grace) ? Judgement.of(Verdict.HUNG, m, cols).withNotes(notes)
-                    : Judgement.kfitError(Verdict.INFRA_ERROR, "the " + o.fault() + " had not returned, but kfit did not"
-                    + " watch for the whole grace after the release", m, cols).withNotes(notes);
+        Optional<Judgement> unfinished = HolderRace.unfinished(r, o.fault(), grace, m, notes);
+        if (unfinished.isPresent()) {
+            return unfinished.get();
         }
         if (!r.returnedWhileHeld()) {
             return Judgement.of(Verdict.BLOCKED_UNTIL_RELEASE, m, cols).withNotes(notes);

@@ -35,11 +35,7 @@ public record OdpObservation(Outcome registration, String regError, String unsup
         m.put("unsupported", unsupported);
         m.put("fault", fault);
         if (race != null) {
-            m.put("fault_start_ns", race.faultStartNs());
-            m.put("fault_end_ns", race.faultEndNs());
-            m.put("release_ns", race.releaseNs());
-            m.put("release_reason", race.releaseReason());
-            m.put("waited_until_ns", race.waitedUntilNs());
+            race.putInto(m);
         }
         m.put("access_read", accessRead);
         m.put("access_write", accessWrite);

@@ -35,11 +35,7 @@ public record VfioObservation(boolean opened, String openError, String unsupport
         m.put("fault", fault);
         m.put("on_request", onRequest);
         if (race != null) {
-            m.put("fault_start_ns", race.faultStartNs());
-            m.put("fault_end_ns", race.faultEndNs());
-            m.put("release_ns", race.releaseNs());
-            m.put("release_reason", race.releaseReason());
-            m.put("waited_until_ns", race.waitedUntilNs());
+            race.putInto(m);
         }
         m.put("requests_ns", requestsNs);
         m.put("access_read", accessRead);
