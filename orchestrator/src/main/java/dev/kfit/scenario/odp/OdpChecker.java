@@ -70,6 +70,7 @@ public final class OdpChecker implements Checker {
             }
         }
         if (o.peer() && o.race() != null && o.race().faultEndNs() != null) {
+            m.add(Measurement.count("peer_writes_before_unbind", o.writesOkBefore()));
             m.add(Measurement.count("peer_writes_after_unbind", o.writesOkAfter()));
             if (o.peerFirstErrorMs() != null) {
                 m.add(Measurement.ms("peer_first_error_after_unbind_ms", o.peerFirstErrorMs()));
@@ -89,11 +90,11 @@ public final class OdpChecker implements Checker {
             n.put("holder", "after the " + o.fault() + ": read " + o.accessRead() + ", write " + o.accessWrite());
         }
         if (o.peer() && o.registration() == Outcome.OK) {
-            String err = o.peerFirstError() == null ? "no failed write"
-                    : o.peerFirstError() + (o.peerFirstErrorMs() == null ? "" : String.format(java.util.Locale.ROOT,
-                    " %+.0f ms after the %s returned", o.peerFirstErrorMs(), o.fault()));
-            n.put("peer", o.writesOkBefore() + " writes before, " + o.writesOkAfter() + " after the " + o.fault()
-                    + "; " + err);
+            // Qualitative, so that repetitions say the same; the counts and times are measurements.
+            String before = o.writesOkBefore() > 0 ? "writes landed until the " + o.fault() : "no write landed before the " + o.fault();
+            String after = o.writesOkAfter() == 0 ? "none after it" : o.writesOkAfter() + " landed after it returned";
+            String err = o.peerFirstError() == null ? "no write failed" : "the first failed with " + o.peerFirstError();
+            n.put("peer", before + ", " + after + "; " + err);
         }
         return n;
     }
