@@ -80,6 +80,7 @@ public final class OdpUnbindScenario implements Scenario {
         g.spawn(HOLDER, argv);
         List<Event> reg = g.awaitAny(HOLDER, List.of(GuestEvents.REGISTERED, GuestEvents.REG_FAILED, GuestEvents.ERROR,
                 GuestEvents.EXIT), START_TIMEOUT);
+        // A refusal is followed by "unsupported" when the device has no ODP: wait for the holder's exit to read it.
         reg = g.awaitAny(HOLDER, List.of(GuestEvents.REGISTERED, GuestEvents.EXIT, GuestEvents.ERROR), Duration.ofSeconds(5));
         Outcome registration = PinWorkload.registration(reg).orElse(Outcome.INDETERMINATE);
         String unsupported = Guest.find(reg, GuestEvents.UNSUPPORTED).map(e -> String.valueOf(e.get("reason"))).orElse(null);
