@@ -60,6 +60,11 @@ public final class Guest implements AutoCloseable {
         return ssh.check(argv, COMMAND_TIMEOUT);
     }
 
+    /** Sets the guest kernel's {@code hung_task_timeout_secs} (whole seconds; 0 turns the detector off). */
+    public void setHungTaskTimeout(Duration timeout) {
+        check(List.of("kfit-guest", "write", "/proc/sys/kernel/hung_task_timeout_secs", Long.toString(timeout.toSeconds())));
+    }
+
     public ExecResult exec(List<String> argv, Duration timeout) {
         return ssh.exec(argv, timeout);
     }

@@ -35,11 +35,16 @@ public final class P2pDevice {
         return r.ok() ? r.stdout().strip() : null;
     }
 
+    /** The driver a VFIO user's device is bound to. */
+    public static final String VFIO_DRIVER = "vfio-pci";
+
     /**
-     * Hands the function to vfio-pci (driver_override, unbind from its driver, reprobe), as a VFIO user
-     * would; its P2P memory is gone from then on. Fails with what the guest said.
+     * Finds the P2P device and hands it to vfio-pci (driver_override, unbind from its driver, reprobe), as
+     * a VFIO user would, noting it in the history; its P2P memory is gone from then on. Returns its PCI
+     * address. Fails with what the guest said.
      */
-    public static void bindToVfio(Guest g, String bdf) {
+    public static String handToVfio(Guest g) {
+        String bdf = find(g);
         String dev = "/sys/bus/pci/devices/" + bdf;
         ExecResult r = g.exec(List.of("sh", "-c", "set -e; echo vfio-pci > " + dev + "/driver_override;"
                 + " if [ -e " + dev + "/driver ]; then echo " + bdf + " > " + dev + "/driver/unbind; fi;"
@@ -48,5 +53,7 @@ public final class P2pDevice {
             throw new InfraException("guest " + g.name() + ": could not bind " + bdf + " to vfio-pci (exit " + r.exitStatus()
                     + "): " + (r.stderr().strip() + " " + r.stdout().strip()).strip());
         }
+        g.history().host("device", java.util.Map.of("guest", g.name(), "bdf", bdf, "driver", VFIO_DRIVER));
+        return bdf;
     }
 }

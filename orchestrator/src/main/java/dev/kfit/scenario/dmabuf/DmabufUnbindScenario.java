@@ -24,7 +24,6 @@ import java.util.Optional;
  */
 public final class DmabufUnbindScenario implements Scenario {
     static final String HOLDER = "dmabuf-holder";
-    static final String DRIVER = "vfio-pci";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private final DmabufUnbind spec;
 
@@ -50,11 +49,8 @@ public final class DmabufUnbindScenario implements Scenario {
     @Override
     public ScenarioOutcome run(Testbed tb) {
         Guest g = tb.guest(DmabufUnbind.GUEST);
-        g.check(List.of("kfit-guest", "write", "/proc/sys/kernel/hung_task_timeout_secs",
-                Long.toString(spec.timing().hungTaskTimeout().toSeconds())));
-        String bdf = P2pDevice.find(g);
-        P2pDevice.bindToVfio(g, bdf);
-        g.history().host("device", Map.of("guest", g.name(), "bdf", bdf, "driver", DRIVER));
+        g.setHungTaskTimeout(spec.timing().hungTaskTimeout());
+        String bdf = P2pDevice.handToVfio(g);
         List<String> argv = new ArrayList<>(List.of("kfit-guest", "dmabuf-hold", "--bdf", bdf, "--bar", "2", "--size",
                 Long.toString(spec.sizeBytes()), "--hold", Long.toString(spec.timing().hold().toSeconds()),
                 "--on-request", spec.onRequest()));
@@ -72,7 +68,7 @@ public final class DmabufUnbindScenario implements Scenario {
             return outcome(new DmabufObservation(false, error, unsupported, null, spec.timing().fault(), null, null,
                     List.of(), 0));
         }
-        SysfsWriteFault fault = HolderRace.fault(spec.timing().fault(), g, bdf, DRIVER);
+        SysfsWriteFault fault = HolderRace.fault(spec.timing().fault(), g, bdf, P2pDevice.VFIO_DRIVER);
         HolderRace.Result race = HolderRace.watch(g, HOLDER, fault, imported.get().guestNs() + spec.timing().delay().toNanos(),
                 spec.timing().watchLimit(), spec.timing().grace(), () -> {
                     int probes = (int) g.poll(HOLDER).stream().filter(e -> e.type().equals(GuestEvents.PROBE)).count();

@@ -60,8 +60,7 @@ public final class OdpUnbindScenario implements Scenario {
         Guest g = tb.guest(OdpUnbind.GUEST);
         Guest peer = spec.peer() == null ? null : tb.guest(spec.peer());
         for (Guest each : tb.guests().values()) {
-            each.check(List.of("kfit-guest", "write", "/proc/sys/kernel/hung_task_timeout_secs",
-                    Long.toString(spec.timing().hungTaskTimeout().toSeconds())));
+            each.setHungTaskTimeout(spec.timing().hungTaskTimeout());
         }
         String bdf = P2pDevice.find(g);
         String driver = P2pDevice.driverOf(g, bdf);

@@ -54,8 +54,7 @@ public final class PinnedUnbindScenario implements Scenario {
     }
 
     PinnedUnbindObservation observe(Guest g) {
-        g.check(List.of("kfit-guest", "write", "/proc/sys/kernel/hung_task_timeout_secs",
-                Long.toString(spec.hungTaskTimeout().toSeconds())));
+        g.setHungTaskTimeout(spec.hungTaskTimeout());
         String bdf = P2pDevice.find(g);
         String driver = P2pDevice.driverOf(g, bdf);
         g.history().host("device", Map.of("bdf", bdf, "driver", driver));

@@ -83,8 +83,7 @@ public final class RdmaTrafficScenario implements Scenario {
         Guest server = tb.guest(spec.server());
         Guest client = tb.guest(spec.client());
         for (Guest g : tb.guests().values()) {
-            g.check(List.of("kfit-guest", "write", "/proc/sys/kernel/hung_task_timeout_secs",
-                    Long.toString(spec.hungTaskTimeout().toSeconds())));
+            g.setHungTaskTimeout(spec.hungTaskTimeout());
         }
         String serverIface = tb.ifaceToward(spec.server(), spec.client());
         String clientIface = tb.ifaceToward(spec.client(), spec.server());

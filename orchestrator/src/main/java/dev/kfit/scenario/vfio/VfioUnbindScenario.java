@@ -23,7 +23,6 @@ import java.util.Optional;
  */
 public final class VfioUnbindScenario implements Scenario {
     static final String HOLDER = "vfio-holder";
-    static final String DRIVER = "vfio-pci";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private final VfioUnbind spec;
 
@@ -49,11 +48,8 @@ public final class VfioUnbindScenario implements Scenario {
     @Override
     public ScenarioOutcome run(Testbed tb) {
         Guest g = tb.guest(VfioUnbind.GUEST);
-        g.check(List.of("kfit-guest", "write", "/proc/sys/kernel/hung_task_timeout_secs",
-                Long.toString(spec.timing().hungTaskTimeout().toSeconds())));
-        String bdf = P2pDevice.find(g);
-        P2pDevice.bindToVfio(g, bdf);
-        g.history().host("device", Map.of("guest", g.name(), "bdf", bdf, "driver", DRIVER));
+        g.setHungTaskTimeout(spec.timing().hungTaskTimeout());
+        String bdf = P2pDevice.handToVfio(g);
         g.spawn(HOLDER, List.of("kfit-guest", "vfio-hold", "--bdf", bdf, "--bar", Integer.toString(spec.bar()),
                 "--hold", Long.toString(spec.timing().hold().toSeconds()), "--on-request", spec.onRequest()));
         List<Event> ev = g.awaitAny(HOLDER, List.of(GuestEvents.VFIO_OPEN, GuestEvents.ERROR, GuestEvents.EXIT), START_TIMEOUT);
@@ -64,7 +60,7 @@ public final class VfioUnbindScenario implements Scenario {
             return outcome(new VfioObservation(false, openError, unsupported, null, spec.timing().fault(), spec.onRequest(),
                     List.of(), null));
         }
-        SysfsWriteFault fault = HolderRace.fault(spec.timing().fault(), g, bdf, DRIVER);
+        SysfsWriteFault fault = HolderRace.fault(spec.timing().fault(), g, bdf, P2pDevice.VFIO_DRIVER);
         HolderRace.Result race = HolderRace.watch(g, HOLDER, fault, open.get().guestNs() + spec.timing().delay().toNanos(),
                 spec.timing().watchLimit(), spec.timing().grace(), () -> {
                     HolderRace.signal(g, "USR2", HOLDER);
