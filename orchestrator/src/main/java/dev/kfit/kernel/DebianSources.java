@@ -30,6 +30,7 @@ public final class DebianSources {
             "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian sid main");
     private static final Pattern CANDIDATE = Pattern.compile("Candidate:\\s*(\\S+)");
     private static final Duration APT_TIMEOUT = Duration.ofMinutes(10);
+    static final String UPDATED_STAMP = "updated";
 
     private final Host host;
     private final Cache cache;
@@ -85,8 +86,20 @@ public final class DebianSources {
         } catch (IOException e) {
             throw new InfraException("cannot prepare " + aptDir + ": " + e.getMessage(), e);
         }
+        if (freshLists(aptDir)) {
+            // Lists fetched within the hour say which version is current: a second run skips the
+            // 4-9 s round trip to the archive (a nightly, a day later, still sees new versions).
+            updated = true;
+            return;
+        }
         CommandResult r = host.run(apt(aptDir, "apt-get", "-q", "update"));
-        if (!r.ok()) {
+        if (r.ok()) {
+            try {
+                Files.writeString(aptDir.resolve(UPDATED_STAMP), java.time.Instant.now() + "\n");
+            } catch (IOException e) {
+                // Without the stamp the next run only updates again.
+            }
+        } else {
             boolean haveLists;
             try (Stream<Path> s = Files.list(aptDir.resolve("lists"))) {
                 haveLists = s.anyMatch(p -> p.getFileName().toString().contains("_Packages"));
@@ -99,6 +112,24 @@ public final class DebianSources {
             System.err.println("kfit: apt-get update failed, using the package lists from the last run");
         }
         updated = true;
+    }
+
+    /** Whether the last successful update is younger than {@code KFIT_APT_REFRESH} minutes (default 60; 0: always update). */
+    static boolean freshLists(Path aptDir) {
+        Path stamp = aptDir.resolve(UPDATED_STAMP);
+        String env = System.getenv("KFIT_APT_REFRESH");
+        long minutes;
+        try {
+            minutes = env == null || env.isBlank() ? 60 : Long.parseLong(env.strip());
+        } catch (NumberFormatException e) {
+            throw new BadInputException("KFIT_APT_REFRESH='" + env + "': not a number of minutes");
+        }
+        try {
+            return minutes > 0 && Files.isRegularFile(stamp) && Files.getLastModifiedTime(stamp).toInstant()
+                    .isAfter(java.time.Instant.now().minus(Duration.ofMinutes(minutes)));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private String candidate(Path aptDir, String packageName) {
