@@ -99,7 +99,21 @@ public record BisectLog(String spec, String kernel, String scenario, String mode
         sb.append("last good: ").append(result.lastGood()).append('\n');
         sb.append(String.format(Locale.ROOT, "confidence: %.2f%s%s%n", result.confidence(),
                 result.confidence() >= StepRule.CONFIDENT ? "" : " (low)", result.flaky() ? ", flaky" : ""));
+        sb.append(kernelsTested()).append('\n');
         return sb.toString();
+    }
+
+    /**
+     * How many kernels the bisection needed, beside what a binary search over its points costs: the two
+     * ends plus about log2 of the points between them, more when steps could not be tested.
+     */
+    String kernelsTested() {
+        int between = points.size() - 2;
+        int bound = between <= 0 ? 0 : 32 - Integer.numberOfLeadingZeros(between);
+        long untestable = steps.stream().filter(s -> "SKIP".equals(s.state())).count();
+        return String.format(Locale.ROOT, "kernels: %d (2 ends, %d steps%s; a binary search over %d points between"
+                        + " the ends needs at most %d)", (ends == null ? 0 : 2) + steps.size(), steps.size(),
+                untestable == 0 ? "" : ", " + untestable + " could not be tested", Math.max(between, 0), bound);
     }
 
     /** The header of the table printed as the bisection goes. */

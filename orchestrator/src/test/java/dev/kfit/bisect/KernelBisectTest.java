@@ -86,7 +86,9 @@ class KernelBisectTest {
         assertThat(printed).startsWith("bisect s, scenario pinned-unbind: 5 patches, runs per step 1 (3, and 5 for the ends, if latency counts)\n")
                 .contains("good end: PIN_REFUSED x5, no splat, unbind_ms median 152 ms")
                 .contains("STEP POINT")
-                .contains("first bad: one of these (untested steps next to it):\n  p2 0002-b.patch\n  p3 0003-c.patch\n");
+                .contains("first bad: one of these (untested steps next to it):\n  p2 0002-b.patch\n  p3 0003-c.patch\n")
+                .contains("kernels: 5 (2 ends, 3 steps, 1 could not be tested; a binary search over 4 points between"
+                        + " the ends needs at most 3)");
         assertThat(log.result().candidates()).containsExactly("p2 0002-b.patch", "p3 0003-c.patch");
         assertThat(log.result().lastGood()).isEqualTo("p1 0001-a.patch");
         assertThat(log.steps()).extracting(BisectLog.StepInfo::name).containsExactly("p2", "p3", "p1");
