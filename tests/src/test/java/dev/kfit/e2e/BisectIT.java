@@ -18,8 +18,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * ./kfit bisect on real kernels: the 6.12 series of examples/reproduce.yaml (its five patches, the last
- * kfit's rxe enabling patch), resumed, summarised; then the same changes as commits of a local git
- * repository made from Debian's 6.12 source, bisected with --good/--bad.
+ * kfit's rxe enabling patch) by verdict, resumed, summarised; then a commit range of a local git
+ * repository made from Debian's 6.12 source, one commit of which carries a planted one-second sleep
+ * in the NVMe removal path, bisected with --good/--bad by latency.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BisectIT {
@@ -33,7 +34,7 @@ class BisectIT {
                 "--criteria", "verdict,splat", "--runs", "2", "--out", out.toString());
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(r.stdout()).contains("good end: PIN_REFUSED x2").contains("bad end:  BLOCKED_UNTIL_RELEASE x2")
-                .contains("STEP ").contains("first bad: ");
+                .contains("STEP ").contains("first bad: ").contains("kernels: ");
         JsonNode log = JSON.readTree(out.resolve("bisect.json").toFile());
         JsonNode result = log.get("result");
         assertThat(result.get("refused").isNull()).as(r.toString()).isTrue();
@@ -117,9 +118,10 @@ class BisectIT {
 
     @Test
     @Order(5)
-    void aCommitRangeOfALocalGitTreeIsBisectedByCommit() throws Exception {
-        // A repository made from Debian's 6.12 source (in kfit's cache after ./kfit reproduce): the source
-        // as the first commit, then each patch of the series and kfit's rxe patch as a commit of its own.
+    void aCommitRangeOfALocalGitTreeIsBisectedByLatency() throws Exception {
+        // A small repository made from Debian's 6.12 source (in kfit's cache after ./kfit reproduce): the
+        // source as the first commit, then four commits of which the second carries the planted one-second
+        // sleep in nvme_remove. The others change files the kernel build does not read.
         Path cache = Path.of(System.getenv().getOrDefault("KFIT_CACHE", System.getProperty("user.home") + "/.cache/kfit"));
         Path tarball;
         try (var s = Files.list(cache.resolve("sources"))) {
@@ -133,41 +135,53 @@ class BisectIT {
         sh(repo, Duration.ofMinutes(20), "git", "add", "-A");
         sh(repo, Duration.ofMinutes(10), cat(List.of("git"), id, "commit", "-q", "-m", "Debian linux-source-6.12"));
         sh(repo, Duration.ofMinutes(1), "git", "tag", "base");
-        List<Path> patches = new ArrayList<>();
-        for (String d : List.of("guest-images/patches/p2pdma-userspace-rdma-v5/linux-6.12", "guest-images/patches/testbed-rxe-p2pdma/linux-6.12")) {
-            try (var s = Files.list(Kfit.ROOT.resolve(d))) {
-                s.filter(p -> p.toString().endsWith(".patch")).sorted().forEach(patches::add);
+        Path delay = Kfit.ROOT.resolve("tests/patches/planted-delay/linux-6.12/0001-nvme-pci-planted-one-second-sleep-in-nvme_remove.patch");
+        String[][] commits = {
+                {"Documentation: a note the kernel build does not read", "Documentation/kfit-note-1.txt"},
+                {"nvme-pci: sleep a second in nvme_remove (planted)", null},
+                {"tools: another file the build does not read", "tools/kfit-note-2.txt"},
+                {"Documentation: a last note", "Documentation/kfit-note-3.txt"}};
+        for (String[] c : commits) {
+            if (c[1] == null) {
+                sh(repo, Duration.ofMinutes(2), "patch", "-p1", "--batch", "-i", delay.toString());
+            } else {
+                Files.writeString(repo.resolve(c[1]), c[0] + "\n");
             }
-        }
-        for (Path p : patches) {
-            sh(repo, Duration.ofMinutes(2), "patch", "-p1", "--batch", "-i", p.toString());
             sh(repo, Duration.ofMinutes(5), "git", "add", "-A");
-            sh(repo, Duration.ofMinutes(5), cat(List.of("git"), id, "commit", "-q", "-m", p.getFileName().toString()));
+            sh(repo, Duration.ofMinutes(5), cat(List.of("git"), id, "commit", "-q", "-m", c[0]));
         }
+        // The plain kernel refuses the pin, so the cell measures the bare unbind (~0.2 s; ~1.2 s with the sleep).
         Path spec = Files.writeString(work.resolve("git.yaml"), """
                 kernels:
                   - label: my-tree
                     source: git:linux
                 scenarios:
                   - name: pinned-unbind
-                    hold: 20s
-                    unbind_delay: 3s
+                    hold: 5s
+                    unbind_delay: 1s
                     hung_task_timeout: 5s
                 """);
         Path out = Kfit.runDir("bisect-git");
-        Kfit.Result r = Kfit.run(Duration.ofMinutes(120), "bisect", spec.toString(), "--kernel", "my-tree",
-                "--good", "base", "--bad", "HEAD", "--criteria", "verdict,splat", "--runs", "2", "--out", out.toString());
+        Kfit.Result r = Kfit.run(Duration.ofMinutes(60), "bisect", spec.toString(), "--kernel", "my-tree",
+                "--good", "base", "--bad", "HEAD", "--criteria", "latency", "--out", out.toString());
+        System.out.printf("kfit e2e: git bisect (%d s)%n%s%n", r.elapsed().toSeconds(), r.stdout());
         assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.stdout()).contains("first bad: ").contains("kernels: ");
         JsonNode log = JSON.readTree(out.resolve("bisect.json").toFile());
         assertThat(log.get("mode").asText()).isEqualTo("commits");
-        assertThat(log.get("points").size()).isEqualTo(patches.size() + 1);
+        assertThat(log.get("points").size()).isEqualTo(commits.length + 1);
+        JsonNode result = log.get("result");
+        assertThat(result.get("exact").asBoolean()).as(result.toString()).isTrue();
+        assertThat(result.get("first_bad").asText()).as(result.toString()).contains("planted");
+        // Ends with five runs, steps with at least three: the latency rank test has enough to go on.
+        assertThat(log.get("ends").get("good").get("runs").asInt()).isGreaterThanOrEqualTo(5);
+        assertThat(log.get("steps").size()).isBetween(1, 2);
         // Each step records its commit by id, in the step spec and in the kernel's recorded source.
         JsonNode first = log.get("steps").get(0);
         Path round = out.resolve(first.get("dir").asText()).resolve("round-1");
         JsonNode results = JSON.readTree(round.resolve("results.json").toFile());
         assertThat(results.get("run").get("kernels").get(0).get("source").asText()).matches("git:[0-9a-f]{40}");
         assertThat(r.stderr()).contains("incremental, from the built tree");
-        System.out.printf("kfit e2e: git bisect result %s (%d s)%n", log.get("result"), r.elapsed().toSeconds());
     }
 
     private static String[] cat(List<String> head, String[] mid, String... tail) {
