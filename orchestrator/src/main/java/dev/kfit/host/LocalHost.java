@@ -73,13 +73,14 @@ public final class LocalHost implements Host {
         long t0 = System.nanoTime();
         Path out = command.logFile();
         boolean captured = out == null;
+        Process p = null;
         try {
             if (captured) {
                 out = Files.createTempFile("kfit-cmd-", ".out");
             } else {
                 Files.createDirectories(out.toAbsolutePath().getParent());
             }
-            Process p = builder(diesWithKfit(command.argv()), command)
+            p = builder(diesWithKfit(command.argv()), command)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
                     .start();
             boolean done = p.waitFor(command.timeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -93,6 +94,10 @@ public final class LocalHost implements Host {
         } catch (IOException e) {
             throw new InfraException("cannot run `" + command.display() + "`: " + e.getMessage(), e);
         } catch (InterruptedException e) {
+            // A cancelled job (a build beside another that failed) must not leave its command running.
+            if (p != null) {
+                killTree(p.toHandle());
+            }
             Thread.currentThread().interrupt();
             throw new InfraException("interrupted while running `" + command.display() + "`", e);
         } finally {

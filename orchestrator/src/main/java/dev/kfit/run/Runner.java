@@ -46,6 +46,7 @@ import java.util.concurrent.Future;
  * {@link Capacity} allows, writing every output after each cell so a killed run loses nothing finished.
  */
 public final class Runner {
+    private static final Duration IMAGE_TIMEOUT = Duration.ofMinutes(60);
     /** An INFRA_ERROR cell is run again this many times before its INFRA_ERROR stands. */
     static final int INFRA_RETRIES = 2;
     /** Longer than any cell can take (each of its steps is bounded): a scheduler waiting this long is broken. */
@@ -147,8 +148,25 @@ public final class Runner {
         // When the kernel builder first speaks of a kernel, its source is resolved (fetched): see KernelPhase.
         java.util.concurrent.atomic.AtomicLong firstWord = new java.util.concurrent.atomic.AtomicLong(-1);
         long imageStart = System.nanoTime();
+        java.util.concurrent.atomic.AtomicLong imageEnd = new java.util.concurrent.atomic.AtomicLong(imageStart);
+        ExecutorService imageThread = null;
+        Future<GuestImage> imageJob = null;
         if (prebuilt == null) {
-            image = new ImageBuilder(host, cache, root.resolve("guest-images"), progress::log).build();
+            // The image (debootstrap: downloads and unpacking) is built beside the kernels (the
+            // compiler): on a fresh machine that hides most of its one to two minutes.
+            imageThread = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "kfit-image");
+                t.setDaemon(true);
+                return t;
+            });
+            imageJob = imageThread.submit(() -> {
+                try {
+                    return new ImageBuilder(host, cache, root.resolve("guest-images"), progress::log).build();
+                } finally {
+                    imageEnd.set(System.nanoTime());
+                }
+            });
+            image = null;
             KernelBuilder kb = new KernelBuilder(host, cache, builtinFragments(root), message -> {
                 firstWord.compareAndSet(-1, System.nanoTime());
                 progress.log(message);
@@ -163,28 +181,44 @@ public final class Runner {
                 return b;
             };
         }
-        double imageS = secondsSince(imageStart);
         Map<String, KernelBuild> kernels = new LinkedHashMap<>();
         List<Results.KernelPhase> kernelPhases = new ArrayList<>();
         // Kernels build before any cell boots: a build beside a TCG guest would stretch its latencies.
-        for (KernelSpec k : spec.kernels()) {
-            if (plan.stream().noneMatch(c -> c.kernel().equals(k))) {
-                continue; // listed, but no cell runs on it
+        boolean kernelsBuilt = false;
+        try {
+            for (KernelSpec k : spec.kernels()) {
+                if (plan.stream().noneMatch(c -> c.kernel().equals(k))) {
+                    continue; // listed, but no cell runs on it
+                }
+                progress.phase("kernel " + k.label(), prebuilt == null ? "building" : "prebuilt");
+                firstWord.set(-1);
+                long kernelStart = System.nanoTime();
+                KernelBuild b = kernelOf.apply(k);
+                long kernelEnd = System.nanoTime();
+                progress.end("kernel " + k.label());
+                long spoke = firstWord.get();
+                Double fetchS = prebuilt != null || spoke < 0 ? null : seconds(spoke - kernelStart);
+                kernelPhases.add(new Results.KernelPhase(k.label(), fetchS,
+                        seconds(kernelEnd - (fetchS == null ? kernelStart : spoke)), b.cached()));
+                kernels.put(k.label(), b);
+                copy(b.buildLog(), layout.builds().resolve(k.label() + ".log"));
+                copy(b.config(), layout.builds().resolve(k.label() + ".config"));
             }
-            progress.phase("kernel " + k.label(), prebuilt == null ? "building" : "prebuilt");
-            firstWord.set(-1);
-            long kernelStart = System.nanoTime();
-            KernelBuild b = kernelOf.apply(k);
-            long kernelEnd = System.nanoTime();
-            progress.end("kernel " + k.label());
-            long spoke = firstWord.get();
-            Double fetchS = prebuilt != null || spoke < 0 ? null : seconds(spoke - kernelStart);
-            kernelPhases.add(new Results.KernelPhase(k.label(), fetchS,
-                    seconds(kernelEnd - (fetchS == null ? kernelStart : spoke)), b.cached()));
-            kernels.put(k.label(), b);
-            copy(b.buildLog(), layout.builds().resolve(k.label() + ".log"));
-            copy(b.config(), layout.builds().resolve(k.label() + ".config"));
+            kernelsBuilt = true;
+        } finally {
+            if (imageThread != null) {
+                if (kernelsBuilt) {
+                    imageThread.shutdown(); // the image may still be building: awaited below
+                } else {
+                    imageJob.cancel(true); // a kernel failed: its error is the one to report, now
+                    imageThread.shutdownNow();
+                }
+            }
         }
+        if (imageJob != null) {
+            image = awaitImage(imageJob);
+        }
+        double imageS = seconds(imageEnd.get() - imageStart);
         Path someKernel = kernels.values().iterator().next().bzImage();
         Map<Host, Accel> accels = new LinkedHashMap<>();
         long probeStart = System.nanoTime();
@@ -268,6 +302,24 @@ public final class Runner {
             return s == null || s.isBlank() ? null : Double.valueOf(s.strip());
         } catch (NumberFormatException e) {
             return null;
+        }
+    }
+
+    /** The image built beside the kernels; its commands are bounded, and so is this wait. */
+    private static GuestImage awaitImage(Future<GuestImage> job) {
+        try {
+            return job.get(IMAGE_TIMEOUT.toMinutes(), java.util.concurrent.TimeUnit.MINUTES);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new InfraException("guest image: " + e.getCause(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            job.cancel(true);
+            throw new InfraException("guest image: not built after " + IMAGE_TIMEOUT.toMinutes() + " min", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InfraException("interrupted while waiting for the guest image", e);
         }
     }
 

@@ -131,8 +131,9 @@ class BisectIT {
         Path repo = Files.createDirectories(work.resolve("linux"));
         sh(repo, Duration.ofMinutes(15), "tar", "-xf", tarball.toString(), "--strip-components=1");
         sh(repo, Duration.ofMinutes(1), "git", "init", "-q");
+        // Debian's tarball ignores everything at its top level (.gitignore: /*): add by force.
         String[] id = {"-c", "user.name=kfit", "-c", "user.email=kfit@localhost", "-c", "commit.gpgsign=false"};
-        sh(repo, Duration.ofMinutes(20), "git", "add", "-A");
+        sh(repo, Duration.ofMinutes(20), "git", "add", "-A", "-f");
         sh(repo, Duration.ofMinutes(10), cat(List.of("git"), id, "commit", "-q", "-m", "Debian linux-source-6.12"));
         sh(repo, Duration.ofMinutes(1), "git", "tag", "base");
         Path delay = Kfit.ROOT.resolve("tests/patches/planted-delay/linux-6.12/0001-nvme-pci-planted-one-second-sleep-in-nvme_remove.patch");
@@ -147,7 +148,7 @@ class BisectIT {
             } else {
                 Files.writeString(repo.resolve(c[1]), c[0] + "\n");
             }
-            sh(repo, Duration.ofMinutes(5), "git", "add", "-A");
+            sh(repo, Duration.ofMinutes(5), "git", "add", "-A", "-f");
             sh(repo, Duration.ofMinutes(5), cat(List.of("git"), id, "commit", "-q", "-m", c[0]));
         }
         // The plain kernel refuses the pin, so the cell measures the bare unbind (~0.2 s; ~1.2 s with the sleep).
