@@ -1,5 +1,6 @@
 package dev.kfit.bisect;
 
+import dev.kfit.testing.Processes;
 import dev.kfit.host.LocalHost;
 import dev.kfit.spec.KernelSource;
 import dev.kfit.spec.KernelSpec;
@@ -94,9 +95,8 @@ class StepSpecsTest {
         List<String> argv = new java.util.ArrayList<>(List.of("git", "-C", repo.toString(), "-c", "user.name=t",
                 "-c", "user.email=t@t", "-c", "commit.gpgsign=false"));
         argv.addAll(List.of(args));
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).as(out).isZero();
+        Processes.Output r = Processes.run(java.time.Duration.ofMinutes(1), null, argv);
+        assertThat(r.status()).as(r.stdout() + r.stderr()).isZero();
     }
 
     @Test

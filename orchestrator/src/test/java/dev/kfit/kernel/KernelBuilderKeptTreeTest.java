@@ -1,5 +1,6 @@
 package dev.kfit.kernel;
 
+import dev.kfit.testing.Processes;
 import dev.kfit.cache.Cache;
 import dev.kfit.host.LocalHost;
 import dev.kfit.spec.KernelSource;
@@ -28,19 +29,17 @@ class KernelBuilderKeptTreeTest {
 
     private static void run(Path dir, String... argv) throws Exception {
         List<String> a = new ArrayList<>(List.of(argv));
-        Process p = new ProcessBuilder(a).directory(dir.toFile()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).as(String.join(" ", argv) + "\n" + out).isZero();
+        Processes.Output r = Processes.run(java.time.Duration.ofMinutes(2), dir, a);
+        assertThat(r.status()).as(String.join(" ", argv) + "\n" + r.stdout() + r.stderr()).isZero();
     }
 
     private static String git(Path repo, String... args) throws Exception {
         List<String> argv = new ArrayList<>(List.of("git", "-C", repo.toString(), "-c", "user.name=t", "-c", "user.email=t@t",
                 "-c", "commit.gpgsign=false"));
         argv.addAll(List.of(args));
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).as(out).isZero();
-        return out.strip();
+        Processes.Output r = Processes.run(java.time.Duration.ofMinutes(1), null, argv);
+        assertThat(r.status()).as(r.stdout() + r.stderr()).isZero();
+        return r.stdout().strip();
     }
 
     /** Every regular file under dir, by relative path, with its content. */

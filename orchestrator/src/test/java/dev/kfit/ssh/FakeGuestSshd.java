@@ -1,5 +1,6 @@
 package dev.kfit.ssh;
 
+import dev.kfit.testing.Processes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -116,12 +117,10 @@ final class FakeGuestSshd extends InProcessSshd {
                     out.write(line.getBytes(StandardCharsets.UTF_8));
                     return 0;
                 case "printf":
-                    Process p = new ProcessBuilder("/bin/sh", "-c", line).start();
-                    byte[] stdout = p.getInputStream().readAllBytes();
-                    byte[] stderr = p.getErrorStream().readAllBytes();
-                    out.write(stdout);
-                    err.write(stderr);
-                    return p.waitFor();
+                    Processes.Output r = Processes.run(java.time.Duration.ofSeconds(30), null, java.util.List.of("/bin/sh", "-c", line));
+                    out.write(r.stdout().getBytes(StandardCharsets.UTF_8));
+                    err.write(r.stderr().getBytes(StandardCharsets.UTF_8));
+                    return r.status();
                 case "fail":
                     out.write("partial output\n".getBytes(StandardCharsets.UTF_8));
                     err.write((w[2] + "\n").getBytes(StandardCharsets.UTF_8));

@@ -1,5 +1,6 @@
 package dev.kfit.ssh;
 
+import dev.kfit.testing.Processes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -41,10 +42,9 @@ class ShellQuoteTest {
             List<String> argv = new ArrayList<>(List.of("printf", "%s\\0"));
             argv.addAll(TRICKY);
             // printf's format is itself a shell word here, so it goes through quoting too.
-            Process p = new ProcessBuilder(sh, "-c", ShellQuote.join(argv)).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor()).isZero();
-            assertThat(splitNul(out)).as(sh).containsExactlyElementsOf(TRICKY);
+            Processes.Output r = Processes.run(java.time.Duration.ofSeconds(30), null, List.of(sh, "-c", ShellQuote.join(argv)));
+            assertThat(r.status()).as(r.stderr()).isZero();
+            assertThat(splitNul(r.stdout())).as(sh).containsExactlyElementsOf(TRICKY);
         }
     }
 
