@@ -179,8 +179,19 @@ public final class HolderRace {
         g.exec(List.of("kill", "-s", sig, Long.toString(pid.longValue())), Guest.COMMAND_TIMEOUT);
     }
 
-    /** The holder's first event of that type, waited for (bounded). */
-    public static Optional<Event> await(Guest g, String holder, String type, Duration timeout) {
-        return Guest.find(g.awaitAny(holder, List.of(type, GuestEvents.EXIT), timeout), type);
+    /**
+     * What every holder does once the fault has returned with the memory still held: SIGUSR2 makes it try
+     * the memory once more (it answers with one more {@code answer} event, or exits), then, after
+     * {@code linger}, SIGUSR1 lets it go. Bounded: a holder that never answers is let go after 15 s.
+     */
+    public static void probeThenRelease(Guest g, String holder, String answer, Duration linger) {
+        long before = g.poll(holder).stream().filter(e -> e.type().equals(answer)).count();
+        signal(g, "USR2", holder);
+        g.awaitEvents(holder, e -> e.stream().filter(x -> x.type().equals(answer)).count() > before
+                || Guest.find(e, GuestEvents.EXIT).isPresent(), Duration.ofSeconds(15));
+        if (!linger.isZero()) {
+            Guest.pause(linger);
+        }
+        signal(g, "USR1", holder);
     }
 }

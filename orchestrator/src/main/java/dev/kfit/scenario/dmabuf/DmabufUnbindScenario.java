@@ -70,13 +70,8 @@ public final class DmabufUnbindScenario implements Scenario {
         }
         SysfsWriteFault fault = HolderRace.fault(spec.timing().fault(), g, bdf, P2pDevice.VFIO_DRIVER);
         HolderRace.Result race = HolderRace.watch(g, HOLDER, fault, imported.get().guestNs() + spec.timing().delay().toNanos(),
-                spec.timing().watchLimit(), spec.timing().grace(), () -> {
-                    int probes = (int) g.poll(HOLDER).stream().filter(e -> e.type().equals(GuestEvents.PROBE)).count();
-                    HolderRace.signal(g, "USR2", HOLDER);
-                    g.awaitEvents(HOLDER, e -> e.stream().filter(x -> x.type().equals(GuestEvents.PROBE)).count() > probes
-                            || Guest.find(e, GuestEvents.EXIT).isPresent(), Duration.ofSeconds(15));
-                    HolderRace.signal(g, "USR1", HOLDER);
-                });
+                spec.timing().watchLimit(), spec.timing().grace(),
+                () -> HolderRace.probeThenRelease(g, HOLDER, GuestEvents.PROBE, Duration.ZERO));
         fault.heal();
         Optional<Event> closed = Guest.find(race.holder(), GuestEvents.DEVICE_CLOSED);
         List<DmabufObservation.Probe> probes = race.holder().stream().filter(e -> e.type().equals(GuestEvents.PROBE))

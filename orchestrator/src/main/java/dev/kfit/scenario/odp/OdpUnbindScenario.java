@@ -106,14 +106,8 @@ public final class OdpUnbindScenario implements Scenario {
         }
         SysfsWriteFault fault = HolderRace.fault(spec.timing().fault(), g, bdf, driver);
         HolderRace.Result race = HolderRace.watch(g, HOLDER, fault, at,
-                spec.timing().watchLimit(), spec.timing().grace(), () -> {
-                    HolderRace.signal(g, "USR2", HOLDER);
-                    HolderRace.await(g, HOLDER, GuestEvents.ACCESS, Duration.ofSeconds(15));
-                    if (peer != null) {
-                        Guest.pause(PEER_AFTER);
-                    }
-                    HolderRace.signal(g, "USR1", HOLDER);
-                });
+                spec.timing().watchLimit(), spec.timing().grace(),
+                () -> HolderRace.probeThenRelease(g, HOLDER, GuestEvents.ACCESS, peer != null ? PEER_AFTER : Duration.ZERO));
         fault.heal();
         Optional<Event> access = Guest.find(race.holder(), GuestEvents.ACCESS);
         long before = 0;

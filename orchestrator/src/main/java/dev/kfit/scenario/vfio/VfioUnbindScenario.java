@@ -62,11 +62,8 @@ public final class VfioUnbindScenario implements Scenario {
         }
         SysfsWriteFault fault = HolderRace.fault(spec.timing().fault(), g, bdf, P2pDevice.VFIO_DRIVER);
         HolderRace.Result race = HolderRace.watch(g, HOLDER, fault, open.get().guestNs() + spec.timing().delay().toNanos(),
-                spec.timing().watchLimit(), spec.timing().grace(), () -> {
-                    HolderRace.signal(g, "USR2", HOLDER);
-                    HolderRace.await(g, HOLDER, GuestEvents.ACCESS, Duration.ofSeconds(15));
-                    HolderRace.signal(g, "USR1", HOLDER);
-                });
+                spec.timing().watchLimit(), spec.timing().grace(),
+                () -> HolderRace.probeThenRelease(g, HOLDER, GuestEvents.ACCESS, Duration.ZERO));
         fault.heal();
         List<Long> requests = race.holder().stream().filter(e -> e.type().equals(GuestEvents.VFIO_REQUEST))
                 .map(Event::guestNs).toList();
