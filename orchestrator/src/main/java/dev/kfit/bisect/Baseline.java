@@ -122,7 +122,7 @@ public final class Baseline {
 
     /**
      * The step's sample against both ends' for each measurement in use: changed when it differs from the
-     * good end's (rank test and magnitude, as compare); unchanged when it does not and does differ from
+     * good end's (rank test and magnitude, as compare) in the bad end's direction; unchanged when it does not and does differ from
      * the bad end's; else undecided (too few runs to tell).
      */
     public StepRule.Latency latency(List<CellResult> step) {
@@ -131,7 +131,9 @@ public final class Baseline {
         boolean allGood = true;
         for (String m : measurements) {
             List<Double> y = values(s, m);
-            boolean fromGood = significant(values(good, m), y);
+            // Only a move towards the bad end's side is the change searched for: a step faster than a
+            // good end that ran slow (a busy machine) is not "like the bad end".
+            boolean fromGood = significant(values(good, m), y) && towardsBad(values(good, m), values(bad, m), y);
             boolean fromBad = significant(values(bad, m), y);
             if (fromGood) {
                 anyBad = true; // a significant change from the good end is a change, whatever the bad end did
@@ -141,6 +143,12 @@ public final class Baseline {
             }
         }
         return anyBad ? StepRule.Latency.CHANGED : allGood ? StepRule.Latency.UNCHANGED : StepRule.Latency.UNDECIDED;
+    }
+
+    /** Whether {@code y}'s median lies on the bad end's side of the good end's median. */
+    static boolean towardsBad(List<Double> good, List<Double> bad, List<Double> y) {
+        double g = RankTest.median(good);
+        return Math.signum(RankTest.median(y) - g) == Math.signum(RankTest.median(bad) - g);
     }
 
     /** For the confidence of a step decided good by latency: 1 - the largest p-value against the bad end. */
