@@ -110,10 +110,21 @@ class BisectIT {
     }
 
     private static void sh(Path dir, Duration timeout, String... argv) throws Exception {
-        Process p = new ProcessBuilder(argv).directory(dir.toFile()).redirectErrorStream(true).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertThat(p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-        assertThat(p.exitValue()).as(String.join(" ", argv) + "\n" + new String(out)).isZero();
+        ProcessBuilder pb = new ProcessBuilder(argv).directory(dir.toFile()).redirectErrorStream(true);
+        // Fixed dates give the same commit ids on every run, so the steps' kernels come from the cache.
+        pb.environment().put("GIT_AUTHOR_DATE", "2026-11-30T00:00:00Z");
+        pb.environment().put("GIT_COMMITTER_DATE", "2026-11-30T00:00:00Z");
+        Path log = Files.createTempFile("kfit-bisectit-", ".out");
+        try {
+            Process p = pb.redirectOutput(log.toFile()).start();
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError(String.join(" ", argv) + ": still running after " + timeout);
+            }
+            assertThat(p.exitValue()).as(String.join(" ", argv) + "\n" + Files.readString(log)).isZero();
+        } finally {
+            Files.deleteIfExists(log);
+        }
     }
 
     @Test
