@@ -152,7 +152,7 @@ public final class HtmlReport {
         h.append("<table id=\"").append(id).append("\"><tr><th>verdict</th><th>kind</th><th>cells here</th><th>meaning</th></tr>\n");
         for (Verdict v : verdicts) {
             h.append("<tr><td class=\"").append(verdictClass(v.name())).append("\">").append(v.name()).append("</td><td>")
-                    .append(v.isFinding() ? "finding" : v.isKfitError() ? "kfit's error, not the kernel's" : "not a finding")
+                    .append(esc(v.isFinding() ? "finding" : v.isKfitError() ? "kfit's error, not the kernel's" : "not a finding"))
                     .append("</td><td>").append(seen.getOrDefault(v.name(), 0L)).append("</td><td>").append(esc(v.meaning()))
                     .append("</td></tr>\n");
         }
