@@ -611,18 +611,19 @@ public final class HtmlReport {
 
     /** The run's splats grouped by type and title, in the order first seen. */
     static List<SplatGroup> splatGroups(Results r) {
-        Map<List<String>, SplatGroup> m = new LinkedHashMap<>();
+        Map<List<String>, CellResult.SplatResult> first = new LinkedHashMap<>();
+        Map<List<String>, Integer> printed = new LinkedHashMap<>();
+        Map<List<String>, java.util.Set<String>> cells = new LinkedHashMap<>();
         for (CellResult c : r.cells()) {
             for (CellResult.SplatResult s : c.splats()) {
-                SplatGroup g = m.computeIfAbsent(Arrays.asList(s.type(), s.title()),
-                        k -> new SplatGroup(s.type(), s.title(), 0, new ArrayList<>(), s.excerpt()));
-                if (!g.cells().contains(c.id())) {
-                    g.cells().add(c.id());
-                }
-                m.put(Arrays.asList(s.type(), s.title()), new SplatGroup(g.type(), g.title(), g.printed() + s.count(), g.cells(), g.excerpt()));
+                List<String> key = Arrays.asList(s.type(), s.title());
+                first.putIfAbsent(key, s);
+                printed.merge(key, s.count(), Integer::sum);
+                cells.computeIfAbsent(key, k -> new java.util.LinkedHashSet<>()).add(c.id());
             }
         }
-        return List.copyOf(m.values());
+        return first.entrySet().stream().map(e -> new SplatGroup(e.getValue().type(), e.getValue().title(), printed.get(e.getKey()),
+                List.copyOf(cells.get(e.getKey())), e.getValue().excerpt())).toList();
     }
 
     private static void splats(StringBuilder h, Results r) {
