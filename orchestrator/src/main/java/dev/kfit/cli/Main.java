@@ -188,6 +188,8 @@ public final class Main {
             }
         }
         dev.kfit.store.Recording.recordFinished(layout, o.db, System.err);
+        // Recorded now: the page can show the store's trend with this run in it.
+        dev.kfit.store.Recording.writeReport(layout, results, null, o.db);
         System.out.print(Table.render(results));
         System.out.printf("%nresults: %s (%d s)%n", layout.results(), Duration.between(t0, Instant.now()).toSeconds());
         return new Ran(layout, results);
@@ -264,7 +266,7 @@ public final class Main {
             older = previous.get().results();
             Comparison.Against cmp = new Comparison.Against(previous.get().name(), Comparison.compare(older, ran.results()));
             writeComparison(ran.layout(), cmp);
-            dev.kfit.report.HtmlReport.write(ran.results(), cmp, ran.layout().dir().resolve("report.html"));
+            dev.kfit.store.Recording.writeReport(ran.layout(), ran.results(), cmp, options.db);
             System.out.println("\ncompared with " + cmp.olderRun() + ":");
             System.out.print(Comparison.render(cmp.changes()));
             if (cmp.changes().stream().anyMatch(Comparison.Change::regression)) {
@@ -491,13 +493,15 @@ public final class Main {
     static final class Report implements Callable<Integer> {
         @Parameters(paramLabel = "RUN", description = "run directory")
         Path run;
+        @Option(names = "--db", paramLabel = "URL", description = "results store for the page's trend (default: $KFIT_DB, ~/.config/kfit/db.conf, else kfit-results.db beside the run)")
+        String db;
 
         @Override
         public Integer call() {
             Results results = readResults(run);
             dev.kfit.report.JunitReport.write(results, run.resolve("junit.xml"));
             dev.kfit.report.KcidbExport.write(results, run.resolve("kcidb.json"));
-            dev.kfit.report.HtmlReport.write(results, readComparison(run), run.resolve("report.html"));
+            dev.kfit.store.Recording.writeReport(new RunLayout(run.toAbsolutePath().normalize()), results, readComparison(run), db);
             System.out.print(Table.render(results));
             return ExitCodes.OK;
         }

@@ -21,6 +21,8 @@ import java.util.List;
  *                 (and in runs recorded before kfit watched its consoles)
  * @param phases   how long the cell's boot, scenario and collection took; null in runs recorded before
  * @param notes    what the scenario's checker saw that is not a number (holder, peer, reason); null when none
+ * @param parameters what the cell's scenario ran with, as the spec writes them (defaults filled in), see
+ *                 {@link dev.kfit.spec.ScenarioSpec#parameters()}; null in runs recorded before
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record CellResult(
@@ -50,11 +52,28 @@ public record CellResult(
         List<Measurement> measurements,
         @JsonInclude(JsonInclude.Include.NON_NULL) java.util.Map<String, String> notes,
         @JsonInclude(JsonInclude.Include.NON_NULL) EarlyEnd earlyEnd,
-        @JsonInclude(JsonInclude.Include.NON_NULL) CellPhases phases) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) CellPhases phases,
+        @JsonInclude(JsonInclude.Include.NON_NULL) java.util.Map<String, String> parameters) {
 
     public CellResult {
         measurements = measurements == null ? null : List.copyOf(measurements);
         notes = notes == null || notes.isEmpty() ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(notes));
+        parameters = parameters == null ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(parameters));
+    }
+
+    /** Everything but the scenario's parameters, as recorded before they were. */
+    public CellResult(String id, String kernel, String kernelVersion, String kernelSource, List<String> patches,
+                      String scenario, int repetition, String verdict, Pin pin, Double unbindMs,
+                      Double blockedAfterReleaseMs, List<SplatResult> splats,
+                      List<dev.kfit.scenario.ScenarioOutcome.FaultResult> faults,
+                      dev.kfit.scenario.ScenarioOutcome.TrafficResult traffic, java.util.Map<String, Object> recovery,
+                      String console, java.util.Map<String, String> consoles, String history, String error,
+                      String startedAt, double durationS, int attempts, java.util.Map<String, String> hosts,
+                      List<Measurement> measurements, java.util.Map<String, String> notes, EarlyEnd earlyEnd,
+                      CellPhases phases) {
+        this(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin, unbindMs,
+                blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error, startedAt,
+                durationS, attempts, hosts, measurements, notes, earlyEnd, phases, null);
     }
 
     public CellResult(String id, String kernel, String kernelVersion, String kernelSource, List<String> patches,
@@ -86,7 +105,7 @@ public record CellResult(
     public CellResult withAttempts(int n) {
         return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
                 unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
-                startedAt, durationS, n, hosts, measurements, notes, earlyEnd, phases);
+                startedAt, durationS, n, hosts, measurements, notes, earlyEnd, phases, parameters);
     }
 
     /** The same result, saying which host ran each guest. */
@@ -94,35 +113,42 @@ public record CellResult(
         return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
                 unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
                 startedAt, durationS, attempts, guestHosts == null ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(guestHosts)),
-                measurements, notes, earlyEnd, phases);
+                measurements, notes, earlyEnd, phases, parameters);
     }
 
     /** The same result with the checker's measurements. */
     public CellResult withMeasurements(List<Measurement> m) {
         return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
                 unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
-                startedAt, durationS, attempts, hosts, m, notes, earlyEnd, phases);
+                startedAt, durationS, attempts, hosts, m, notes, earlyEnd, phases, parameters);
     }
 
     /** The same result with the checker's notes (what the holder and a peer saw, why UNSUPPORTED). */
     public CellResult withNotes(java.util.Map<String, String> n) {
         return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
                 unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
-                startedAt, durationS, attempts, hosts, measurements, n, earlyEnd, phases);
+                startedAt, durationS, attempts, hosts, measurements, n, earlyEnd, phases, parameters);
     }
 
     /** The same result, saying what ended its boot or scenario early (null: nothing did). */
     public CellResult withEarlyEnd(EarlyEnd e) {
         return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
                 unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
-                startedAt, durationS, attempts, hosts, measurements, notes, e, phases);
+                startedAt, durationS, attempts, hosts, measurements, notes, e, phases, parameters);
     }
 
     /** The same result with its phases' durations. */
     public CellResult withPhases(CellPhases p) {
         return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
                 unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
-                startedAt, durationS, attempts, hosts, measurements, notes, earlyEnd, p);
+                startedAt, durationS, attempts, hosts, measurements, notes, earlyEnd, p, parameters);
+    }
+
+    /** The same result with the parameters its scenario ran with. */
+    public CellResult withParameters(java.util.Map<String, String> p) {
+        return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
+                unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
+                startedAt, durationS, attempts, hosts, measurements, notes, earlyEnd, phases, p);
     }
 
     /**

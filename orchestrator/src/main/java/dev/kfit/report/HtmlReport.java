@@ -2,6 +2,7 @@ package dev.kfit.report;
 
 import dev.kfit.compare.Comparison;
 import dev.kfit.scenario.ScenarioOutcome;
+import dev.kfit.store.Trend;
 import dev.kfit.verdict.Verdict;
 
 import java.math.BigDecimal;
@@ -14,11 +15,15 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * report.html: one self-contained page (inline CSS and SVG drawn here, nothing fetched) with, when
- * given, the comparison with an older run (regressions first), the run's kernels, a verdict table,
- * latency box plots per kernel and scenario (and fault type) with each repetition as a point and
- * CDFs per scenario, a throughput timeline per traffic cell with the fault windows shaded, and the
- * splats with their console excerpts. A pure function of results.json (and the comparison).
+ * report.html: one self-contained page (inline CSS and SVG drawn here, nothing fetched) that opens
+ * with a headline (cells, findings, what is new, kfit's errors), then the overview (or, for a run
+ * too small for one, the cell table), when given the comparison with an older run (regressions
+ * first), a legend of the verdicts and errnos, the splats grouped by title, the kernels with their
+ * build logs, latency box plots per kernel and scenario (and fault type) with each repetition as a
+ * point and CDFs per scenario, the results store's trend of these kernels and scenarios, the cells
+ * with their scenario parameters and links to their consoles and histories, a throughput timeline per
+ * traffic cell with the fault windows shaded, and where the time went. Links are relative to the run
+ * directory, so the page works where it is written. A pure function of results.json and its {@link Context}.
  */
 public final class HtmlReport {
     private static final int W = 760;
@@ -28,12 +33,28 @@ public final class HtmlReport {
     private HtmlReport() {
     }
 
-    public static String render(Results r) {
-        return render(r, null);
+    /**
+     * What the page shows besides results.json.
+     *
+     * @param against this run compared with an older one; null for no comparison
+     * @param trend   the results store's history of this run's kernels and scenarios; null when not looked up
+     * @param noTrend why there is no trend, shown in its place when {@code trend} is null; null: nobody looked
+     */
+    public record Context(Comparison.Against against, Trend trend, String noTrend) {
+        public static final Context NONE = new Context(null, null, null);
     }
 
-    /** @param against this run compared with an older one, shown first; null for no comparison */
+    public static String render(Results r) {
+        return render(r, Context.NONE);
+    }
+
+    /** @param against this run compared with an older one; null for no comparison */
     public static String render(Results r, Comparison.Against against) {
+        return render(r, new Context(against, null, null));
+    }
+
+    public static String render(Results r, Context ctx) {
+        Comparison.Against against = ctx.against();
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>kfit run ")
                 .append(esc(r.run().startedAt())).append("</title>\n<style>")
@@ -41,21 +62,125 @@ public final class HtmlReport {
                 .append("td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#f3f3f3}")
                 .append(".finding{background:#fbd5d5}.kfit-error{background:#fff1c2}")
                 .append(".kernel-ok{background:#d9f2d9}tr.regression{background:#fbd5d5}tr.regression td:first-child{color:#a00;font-weight:bold}")
+                .append("#headline{font-size:17px;line-height:1.5}#headline .count{font-weight:bold}.params,.files{font-size:12px}")
+                .append(TrendReport.style("#trend "))
                 .append("pre{background:#f7f7f7;padding:8px;overflow:auto;font-size:12px}")
                 .append("svg{background:#fff;border:1px solid #ddd}</style></head><body>\n");
-        h.append("<h1>kfit run</h1>\n<p>Started ").append(esc(r.run().startedAt())).append(" on ").append(esc(r.run().host()))
+        h.append("<h1>kfit run</h1>\n");
+        headline(h, Headline.of(r, against));
+        h.append("<p>Started ").append(esc(r.run().startedAt())).append(" on ").append(esc(r.run().host()))
                 .append(", ").append(esc(r.run().qemu())).append(", accelerator ").append(esc(r.run().accel()))
                 .append(", guest image ").append(esc(r.run().guestImage())).append(".")
                 .append(r.run().concurrency() == null ? "" : " Cells ran " + esc(r.run().concurrency()) + ".").append("</p>\n");
+        files(h, r);
+        boolean overview = Overview.worthShowing(r);
+        if (overview) {
+            overview(h, r);
+        } else {
+            verdicts(h, r); // a run too small for an overview: its cells are the overview
+        }
         comparison(h, against);
-        overview(h, r);
-        kernels(h, r);
-        timeSpent(h, r);
-        latency(h, r); // distributions before the 60-row cell table: that is what a nightly reader compares
-        verdicts(h, r);
-        timelines(h, r);
+        legend(h, r);
         splats(h, r);
+        kernels(h, r);
+        latency(h, r); // distributions before the 60-row cell table: that is what a nightly reader compares
+        trend(h, ctx);
+        if (overview) {
+            verdicts(h, r);
+        }
+        timelines(h, r);
+        timeSpent(h, r);
         return h.append("</body></html>\n").toString();
+    }
+
+    /** The first thing on the page: counts, the findings by verdict, the comparison's news. */
+    private static void headline(StringBuilder h, Headline head) {
+        h.append("<div id=\"headline\"><p class=\"summary\">").append(esc(head.summary())).append("</p>\n");
+        if (head.findingsLine() != null) {
+            h.append("<p class=\"findings\">").append(esc(head.findingsLine()))
+                    .append(" <a href=\"#legend\">What the verdicts mean</a>.</p>\n");
+        }
+        if (head.changesLine() != null) {
+            h.append("<p class=\"changes\"><a href=\"#comparison\">").append(esc(head.changesLine())).append("</a></p>\n");
+        }
+        h.append("</div>\n");
+    }
+
+    /** The run's own files: what the page was made from. */
+    private static void files(StringBuilder h, Results r) {
+        h.append("<p class=\"files\">Files: <a href=\"results.json\">results.json</a>");
+        if (r.run().spec() != null) {
+            h.append(", <a href=\"").append(esc(ReportLinks.href(r.run().spec()))).append("\">").append(esc(r.run().spec())).append("</a>");
+        }
+        h.append(".</p>\n");
+    }
+
+    /** Every verdict, one sentence each, those seen here first; then the errnos the PIN column shows. */
+    private static void legend(StringBuilder h, Results r) {
+        Map<String, Long> seen = new LinkedHashMap<>();
+        r.cells().forEach(c -> seen.merge(c.verdict(), 1L, Long::sum));
+        h.append("<h2 id=\"legend\">What the verdicts mean</h2>\n");
+        // The verdicts of this run first; the rest folded, there for whoever meets them in another run.
+        List<Verdict> here = Arrays.stream(Verdict.values()).filter(v -> seen.containsKey(v.name())).toList();
+        List<Verdict> others = Arrays.stream(Verdict.values()).filter(v -> !seen.containsKey(v.name())).toList();
+        if (here.isEmpty()) {
+            legendTable(h, "verdict-legend", others, seen);
+        } else {
+            legendTable(h, "verdict-legend", here, seen);
+        }
+        if (!here.isEmpty() && !others.isEmpty()) {
+            h.append("<details><summary>The other verdicts</summary>\n");
+            legendTable(h, "verdict-legend-others", others, seen);
+            h.append("</details>\n");
+        }
+        List<Integer> errnos = r.cells().stream().filter(c -> c.pin() != null && c.pin().errno() != null)
+                .map(c -> c.pin().errno()).distinct().sorted().toList();
+        h.append("<p id=\"pin-legend\">PIN: <b>ok</b>, the P2P memory was registered (pinned); <b>errno N</b>, the registration "
+                + "failed with that error; <b>-</b>, the scenario registers nothing or it was not observed.</p>\n");
+        if (!errnos.isEmpty()) {
+            h.append("<ul id=\"errnos\">\n");
+            for (int n : errnos) {
+                Legend.Errno e = Legend.errno(n);
+                h.append("<li><b>errno ").append(n).append("</b> (").append(esc(e.name())).append("): ").append(esc(e.meaning()))
+                        .append(".</li>\n");
+            }
+            h.append("</ul>\n");
+        }
+    }
+
+    private static void legendTable(StringBuilder h, String id, List<Verdict> verdicts, Map<String, Long> seen) {
+        h.append("<table id=\"").append(id).append("\"><tr><th>verdict</th><th>kind</th><th>cells here</th><th>meaning</th></tr>\n");
+        for (Verdict v : verdicts) {
+            h.append("<tr><td class=\"").append(verdictClass(v.name())).append("\">").append(v.name()).append("</td><td>")
+                    .append(esc(v.isFinding() ? "finding" : v.isKfitError() ? "kfit's error, not the kernel's" : "not a finding"))
+                    .append("</td><td>").append(seen.getOrDefault(v.name(), 0L)).append("</td><td>").append(esc(v.meaning()))
+                    .append("</td></tr>\n");
+        }
+        h.append("</table>\n");
+    }
+
+    /**
+     * The store's history of this run's kernels and scenarios (the trend.html charts), when it holds
+     * more than this run; else one line saying why there is none.
+     */
+    private static void trend(StringBuilder h, Context ctx) {
+        h.append("<h2 id=\"trend-heading\">Trend</h2>\n");
+        Trend t = ctx.trend();
+        if (t == null) {
+            h.append("<p class=\"no-trend\">").append(esc(ctx.noTrend() == null
+                    ? "No trend: the results store was not read for this page (kfit report RUN rebuilds it with one)."
+                    : ctx.noTrend())).append("</p>\n");
+            return;
+        }
+        long runs = t.series().stream().flatMap(s -> s.points().stream()).map(p -> p.run().runKey()).distinct().count();
+        if (runs < 2) {
+            h.append("<p class=\"no-trend\">No trend yet: the results store holds ").append(runs == 0 ? "no run" : "only one run")
+                    .append(" of these kernels and scenarios.</p>\n");
+            return;
+        }
+        h.append("<div id=\"trend\">\n");
+        TrendReport.lines(h, t, 3);
+        h.append("</div>\n");
     }
 
     /** Scenario x kernel: verdicts, latency over the repetitions, what the holder and a peer saw. */
@@ -64,7 +189,10 @@ public final class HtmlReport {
             return;
         }
         h.append("<h2 id=\"overview\">Overview</h2>\n<table id=\"overview-table\"><tr><th>scenario</th><th>kernel</th>")
-                .append("<th>verdict</th><th>latency: median (range)</th><th>what the holder saw</th><th>what a peer saw</th></tr>\n");
+                .append("<th>verdict</th><th>latency: median (range)</th><th>what the holder saw</th><th>what a peer saw</th>")
+                .append("<th>scenario parameters</th></tr>\n");
+        Map<String, String> params = new LinkedHashMap<>();
+        r.cells().forEach(c -> params.putIfAbsent(c.scenario(), parameters(c)));
         for (Overview.Row x : Overview.rows(r)) {
             String cls = x.finding() ? "finding" : x.kfitError() ? "kfit-error" : "kernel-ok";
             String holder = x.reason() != null ? x.reason() + (x.holder() == null ? "" : "; " + x.holder()) : x.holder();
@@ -72,7 +200,8 @@ public final class HtmlReport {
                     .append("</td><td class=\"").append(cls).append("\">").append(esc(x.verdicts())).append("</td><td>")
                     .append(x.latencyName() == null ? "-" : esc(x.latencyName() + " " + Overview.latency(x) + ", n=" + x.cells()))
                     .append("</td><td>").append(esc(holder == null ? "-" : holder)).append("</td><td>")
-                    .append(esc(x.peer() == null ? "-" : x.peer())).append("</td></tr>\n");
+                    .append(esc(x.peer() == null ? "-" : x.peer())).append("</td><td class=\"params\">")
+                    .append(esc(params.getOrDefault(x.scenario(), "-"))).append("</td></tr>\n");
         }
         h.append("</table>\n");
     }
@@ -101,12 +230,13 @@ public final class HtmlReport {
     }
 
     private static void kernels(StringBuilder h, Results r) {
-        h.append("<h2>Kernels</h2>\n<table><tr><th>label</th><th>version</th><th>source</th><th>patches</th><th>compiler</th><th>build</th></tr>\n");
+        h.append("<h2>Kernels</h2>\n<table id=\"kernels\"><tr><th>label</th><th>version</th><th>source</th><th>patches</th><th>compiler</th><th>build</th>"
+                + "<th>build log</th></tr>\n");
         for (Results.KernelInfo k : r.run().kernels()) {
             h.append("<tr><td>").append(esc(k.label())).append("</td><td>").append(esc(k.kernelVersion())).append("</td><td>")
                     .append(esc(k.source())).append("</td><td>").append(esc(String.join(", ", k.patches()))).append("</td><td>")
                     .append(esc(k.compiler())).append("</td><td>").append(k.cached() ? "cached" : String.format(Locale.ROOT, "%.0f s", k.buildSeconds()))
-                    .append("</td></tr>\n");
+                    .append("</td><td>").append(k.buildLog() == null ? "-" : ReportLinks.a(k.buildLog(), "build log")).append("</td></tr>\n");
         }
         h.append("</table>\n");
     }
@@ -156,16 +286,34 @@ public final class HtmlReport {
     }
 
     private static void verdicts(StringBuilder h, Results r) {
-        h.append("<h2>Cells</h2>\n<table id=\"cells\"><tr><th>cell</th><th>verdict</th><th>pin</th><th>unbind / first fault</th><th>after release</th><th>other measurements</th><th>splats</th></tr>\n");
+        h.append("<h2>Cells</h2>\n<table id=\"cells\"><tr><th>cell</th><th>verdict</th><th>pin</th><th>unbind / first fault</th><th>after release</th>"
+                + "<th>other measurements</th><th>splats</th><th>scenario parameters</th><th>files</th></tr>\n");
         for (CellResult c : r.cells()) {
             String pin = ReportFiles.pin(c.pin());
-            h.append("<tr class=\"").append(esc(c.verdict())).append(' ').append(verdictClass(c.verdict())).append("\"><td>").append(esc(c.id())).append(placement(c)).append("</td><td>")
+            h.append("<tr id=\"").append(cellAnchor(c.id())).append("\" class=\"").append(esc(c.verdict())).append(' ').append(verdictClass(c.verdict()))
+                    .append("\"><td>").append(esc(c.id())).append(placement(c)).append("</td><td>")
                     .append(esc(c.verdict())).append("</td><td>").append(esc(pin)).append("</td><td>").append(ReportFiles.ms(c.unbindMs()))
                     .append("</td><td>").append(ReportFiles.ms(c.blockedAfterReleaseMs())).append("</td><td>").append(esc(ReportFiles.otherMeasurements(c)))
                     .append("</td><td>").append(c.splats().size())
-                    .append("</td></tr>\n");
+                    .append("</td><td class=\"params\">").append(esc(parameters(c))).append("</td><td class=\"files\">")
+                    .append(String.join(" ", ReportLinks.cellFiles(c))).append("</td></tr>\n");
         }
         h.append("</table>\n");
+    }
+
+    /** The cell's scenario parameters as {@code hold 20s, unbind_delay 3s}; "-" for a run recorded before they were. */
+    static String parameters(CellResult c) {
+        if (c.parameters() == null || c.parameters().isEmpty()) {
+            return "-";
+        }
+        List<String> parts = new ArrayList<>();
+        c.parameters().forEach((k, v) -> parts.add(k + " " + v));
+        return String.join(", ", parts);
+    }
+
+    /** The id of a cell's row in the cell table, which splats link to. */
+    static String cellAnchor(String cellId) {
+        return "cell-" + slug(cellId);
     }
 
     /** Where the cell's guests ran, when not all on this machine: {@code target@runner-1, initiator@runner-2}. */
@@ -454,33 +602,63 @@ public final class HtmlReport {
         return f.injectAtMs() == null ? 0 : f.injectAtMs();
     }
 
-    private static void splats(StringBuilder h, Results r) {
-        h.append("<h2>Hangs and splats</h2>\n");
-        boolean any = false;
-        for (CellResult c : r.cells()) {
-            for (CellResult.SplatResult s : c.splats()) {
-                any = true;
-                h.append("<details><summary>").append(esc(c.id())).append(" (").append(esc(String.valueOf(s.guest()))).append("): ")
-                        .append(esc(s.type())).append(" ").append(esc(s.title())).append("</summary><pre>")
-                        .append(esc(s.excerpt())).append("</pre></details>\n");
-            }
-        }
-        if (!any) {
-            h.append("<p>None.</p>\n");
-        }
+    /**
+     * One kernel report as the run saw it: every cell whose consoles printed it (same type and
+     * normalised title), how often in all, and the first cell's excerpt.
+     */
+    record SplatGroup(String type, String title, int printed, List<String> cells, String excerpt) {
     }
 
+    /** The run's splats grouped by type and title, in the order first seen. */
+    static List<SplatGroup> splatGroups(Results r) {
+        Map<List<String>, CellResult.SplatResult> first = new LinkedHashMap<>();
+        Map<List<String>, Integer> printed = new LinkedHashMap<>();
+        Map<List<String>, java.util.Set<String>> cells = new LinkedHashMap<>();
+        for (CellResult c : r.cells()) {
+            for (CellResult.SplatResult s : c.splats()) {
+                List<String> key = Arrays.asList(s.type(), s.title());
+                first.putIfAbsent(key, s);
+                printed.merge(key, s.count(), Integer::sum);
+                cells.computeIfAbsent(key, k -> new java.util.LinkedHashSet<>()).add(c.id());
+            }
+        }
+        return first.entrySet().stream().map(e -> new SplatGroup(e.getValue().type(), e.getValue().title(), printed.get(e.getKey()),
+                List.copyOf(cells.get(e.getKey())), e.getValue().excerpt())).toList();
+    }
+
+    private static void splats(StringBuilder h, Results r) {
+        h.append("<h2 id=\"splats-heading\">Hangs and splats</h2>\n");
+        List<SplatGroup> groups = splatGroups(r);
+        if (groups.isEmpty()) {
+            h.append("<p>None.</p>\n");
+            return;
+        }
+        h.append("<p>One row per kernel report (kind and title, addresses and pids taken out), with the cells whose consoles printed it.</p>\n")
+                .append("<table id=\"splats\"><tr><th>kind</th><th>title</th><th>printed</th><th>cells</th></tr>\n");
+        for (SplatGroup g : groups) {
+            h.append("<tr class=\"splat\"><td>").append(esc(g.type())).append("</td><td><details><summary>").append(esc(g.title()))
+                    .append("</summary><pre>").append(esc(g.excerpt())).append("</pre></details></td><td>").append(g.printed())
+                    .append(g.printed() == 1 ? " time" : " times").append("</td><td>").append(Headline.plural(g.cells().size(), "cell")).append(": ")
+                    .append(String.join(", ", g.cells().stream().map(id -> "<a href=\"#" + cellAnchor(id) + "\">" + esc(id) + "</a>").toList()))
+                    .append("</td></tr>\n");
+        }
+        h.append("</table>\n");
+    }
 
     static String esc(String s) {
         return s == null ? "" : JunitReport.esc(s);
     }
 
     public static void write(Results results, Path file) {
-        write(results, null, file);
+        write(results, Context.NONE, file);
     }
 
     /** @param against this run compared with an older one; null for no comparison section */
     public static void write(Results results, Comparison.Against against, Path file) {
-        ReportFiles.writeAtomically(file, render(results, against));
+        write(results, new Context(against, null, null), file);
+    }
+
+    public static void write(Results results, Context ctx, Path file) {
+        ReportFiles.writeAtomically(file, render(results, ctx));
     }
 }

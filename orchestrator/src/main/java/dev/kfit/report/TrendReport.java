@@ -41,15 +41,34 @@ public final class TrendReport {
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title)).append("</title>\n<style>")
                 .append("body{font:14px sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:8px 0}")
                 .append("td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#f3f3f3}")
-                .append("svg{background:#fff;border:1px solid #ddd}.range{stroke:#555}.iqr{fill:#c6d7ef;stroke:#3b6fb6}")
-                .append(".median{fill:#3b6fb6}.median-line{fill:none;stroke:#3b6fb6;stroke-opacity:.5}")
-                .append(".version-change{stroke:#a00;stroke-dasharray:4 3}.version-label{fill:#a00;font-size:11px}")
-                .append(".verdict-change{fill:#d95f02}.axis{stroke:#888}.tick{font-size:11px;fill:#444}")
-                .append("tr.present td{background:#fbe9d5}</style></head><body>\n");
+                .append("svg{background:#fff;border:1px solid #ddd}").append(style("")).append("</style></head><body>\n");
         h.append("<h1>").append(esc(title)).append("</h1>\n");
         if (trend.series().isEmpty() && trend.verdicts().isEmpty() && trend.splats().isEmpty()) {
             return h.append("<p>The results store holds no runs that match.</p>\n</body></html>\n").toString();
         }
+        lines(h, trend, 2);
+        return h.append("</body></html>\n").toString();
+    }
+
+    /**
+     * The charts' CSS, each rule under {@code scope} ("" for trend.html, "#trend " inside report.html,
+     * where the report's own classes must not pick it up).
+     */
+    static String style(String scope) {
+        return String.join("", java.util.stream.Stream.of(".range{stroke:#555}", ".iqr{fill:#c6d7ef;stroke:#3b6fb6}",
+                ".median{fill:#3b6fb6}", ".median-line{fill:none;stroke:#3b6fb6;stroke-opacity:.5}",
+                ".version-change{stroke:#a00;stroke-dasharray:4 3}", ".version-label{fill:#a00;font-size:11px}",
+                ".verdict-change{fill:#d95f02}", ".axis{stroke:#888}", ".tick{font-size:11px;fill:#444}",
+                "tr.present td{background:#fbe9d5}").map(r -> scope + r).toList());
+    }
+
+    /**
+     * The explanation and a section per kernel line, kernel and scenario, its title a heading of
+     * {@code level} (2 on trend.html; 3 when report.html embeds it under its own heading).
+     */
+    static void lines(StringBuilder h, Trend trend, int level) {
+        String hl = "h" + level;
+        String hm = "h" + (level + 1);
         h.append("<p>Per kernel line, kernel and scenario, one column per run (UTC start): the median (dot), quartiles (box) and "
                 + "minimum to maximum (whisker) of each measurement over the run's repetitions, cells that ended in INFRA_ERROR left out. "
                 + "Dashed red lines: the kernel version changed; orange triangles: the verdicts changed.</p>\n");
@@ -59,20 +78,19 @@ public final class TrendReport {
         trend.splats().forEach(s -> byLine.computeIfAbsent(s.line(), k -> new ArrayList<>()));
         for (Map.Entry<Trend.Line, List<Trend.Series>> e : byLine.entrySet()) {
             Trend.Line line = e.getKey();
-            h.append("<section class=\"line\"><h2>").append(esc(line.title())).append("</h2>\n");
+            h.append("<section class=\"line\"><").append(hl).append('>').append(esc(line.title())).append("</").append(hl).append(">\n");
             List<Trend.VersionChange> versions = trend.versions().stream()
                     .filter(v -> v.kernelLine().equals(line.kernelLine()) && v.kernel().equals(line.kernel())).toList();
             List<Trend.VerdictChange> verdicts = trend.verdicts().stream().filter(v -> v.line().equals(line)).toList();
             for (Trend.Series s : e.getValue()) {
-                h.append("<h3>").append(esc(s.measurement())).append(" (").append(esc(s.unit())).append(")</h3>\n");
+                h.append('<').append(hm).append('>').append(esc(s.measurement())).append(" (").append(esc(s.unit())).append(")</").append(hm).append(">\n");
                 chart(h, s, versions, verdicts);
             }
-            versionTable(h, versions);
-            verdictTable(h, verdicts);
-            splatTable(h, trend.splats().stream().filter(s -> s.line().equals(line)).toList());
+            versionTable(h, versions, hm);
+            verdictTable(h, verdicts, hm);
+            splatTable(h, trend.splats().stream().filter(s -> s.line().equals(line)).toList(), hm);
             h.append("</section>\n");
         }
-        return h.append("</body></html>\n").toString();
     }
 
     private static void chart(StringBuilder h, Trend.Series s, List<Trend.VersionChange> versions, List<Trend.VerdictChange> verdicts) {
@@ -171,11 +189,11 @@ public final class TrendReport {
         h.append("</svg>\n");
     }
 
-    private static void versionTable(StringBuilder h, List<Trend.VersionChange> versions) {
+    private static void versionTable(StringBuilder h, List<Trend.VersionChange> versions, String hm) {
         if (versions.isEmpty()) {
             return;
         }
-        h.append("<h3>Kernel version changes</h3>\n<table class=\"versions\"><tr><th>from run</th><th>kernel</th><th>before</th><th>after</th></tr>\n");
+        h.append('<').append(hm).append(">Kernel version changes</").append(hm).append(">\n<table class=\"versions\"><tr><th>from run</th><th>kernel</th><th>before</th><th>after</th></tr>\n");
         for (Trend.VersionChange v : versions) {
             h.append("<tr><td>").append(esc(v.at().date())).append("</td><td>").append(esc(v.kernel())).append("</td><td>")
                     .append(esc(v.from())).append("</td><td>").append(esc(v.to())).append("</td></tr>\n");
@@ -183,8 +201,8 @@ public final class TrendReport {
         h.append("</table>\n");
     }
 
-    private static void verdictTable(StringBuilder h, List<Trend.VerdictChange> verdicts) {
-        h.append("<h3>Verdict changes</h3>\n");
+    private static void verdictTable(StringBuilder h, List<Trend.VerdictChange> verdicts, String hm) {
+        h.append('<').append(hm).append(">Verdict changes</").append(hm).append(">\n");
         if (verdicts.isEmpty()) {
             h.append("<p>None: every run gave the same kernel verdicts.</p>\n");
             return;
@@ -197,8 +215,8 @@ public final class TrendReport {
         h.append("</table>\n");
     }
 
-    private static void splatTable(StringBuilder h, List<Trend.SplatSpan> spans) {
-        h.append("<h3>Splats</h3>\n");
+    private static void splatTable(StringBuilder h, List<Trend.SplatSpan> spans, String hm) {
+        h.append('<').append(hm).append(">Splats</").append(hm).append(">\n");
         if (spans.isEmpty()) {
             h.append("<p>None printed.</p>\n");
             return;

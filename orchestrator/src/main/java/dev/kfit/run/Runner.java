@@ -342,7 +342,7 @@ public final class Runner {
         for (int attempt = 1; ; attempt++) {
             try {
                 r = cells.run(c.id(), kernel, scenario(c.scenario()), topology, c.repetition(), placement)
-                        .withAttempts(attempt).withHosts(placement.names());
+                        .withAttempts(attempt).withHosts(placement.names()).withParameters(c.scenario().parameters());
             } finally {
                 for (Host h : placement.distinctHosts()) {
                     if (!h.healthy()) {

@@ -80,6 +80,17 @@ public record HolderTiming(Duration hold, Duration delay, String fault, Duration
         return delay.plus(hold);
     }
 
+    /** The shared keys to their values, for {@link dev.kfit.spec.ScenarioSpec#parameters()}. */
+    public java.util.Map<String, String> parameters() {
+        java.util.Map<String, String> p = new java.util.LinkedHashMap<>();
+        p.put("hold", SpecValues.format(hold));
+        p.put("unbind_delay", SpecValues.format(delay));
+        p.put("fault", fault);
+        p.put("hung_task_timeout", SpecValues.format(hungTaskTimeout));
+        p.put("grace", SpecValues.format(grace));
+        return p;
+    }
+
     /** The longest a watch of the race may take: the hold, the grace and slack. */
     public Duration watchLimit() {
         return delay.plus(hold).plus(grace).plus(SLACK);

@@ -19,4 +19,11 @@ public interface ScenarioSpec {
 
     /** How long its own timeline takes on a healthy kernel (without boots), for the duration model. */
     Duration timeline();
+
+    /**
+     * What the cell ran with, as the spec writes it: the type's keys (defaults filled in) to values in
+     * the spec's notation ({@code hold: 20s}, {@code pin_size: 2M}), in the type's key order. Stored with
+     * every cell, so a reader of the results can tell what a time was measured against.
+     */
+    java.util.Map<String, String> parameters();
 }

@@ -119,16 +119,47 @@ public final class Recording {
      */
     public static Path writeTrend(RunLayout run, Results results, String dbOption, PrintStream err) {
         Path file = run.dir().resolve(TREND_HTML);
-        try (ResultsStore store = ResultsStore.open(storeOf(run, dbOption))) {
-            Set<String> kernels = results.cells().stream().map(c -> c.kernel()).collect(Collectors.toSet());
-            Set<String> scenarios = results.cells().stream().map(c -> c.scenario()).collect(Collectors.toSet());
-            Trend trend = only(store.trend(ResultsStore.Query.all()), kernels, scenarios);
-            TrendReport.write(trend, "kfit trend: " + run.dir().getFileName(), file);
+        try {
+            TrendReport.write(trendOf(run, results, dbOption), "kfit trend: " + run.dir().getFileName(), file);
             return file;
         } catch (KfitException e) {
             err.println("kfit: no " + TREND_HTML + ": " + e.getMessage());
             return null;
         }
+    }
+
+    /** The store's history of the kernels (labels) and scenarios this run has; throws when the store cannot be read. */
+    public static Trend trendOf(RunLayout run, Results results, String dbOption) {
+        try (ResultsStore store = ResultsStore.open(storeOf(run, dbOption))) {
+            Set<String> kernels = results.cells().stream().map(c -> c.kernel()).collect(Collectors.toSet());
+            Set<String> scenarios = results.cells().stream().map(c -> c.scenario()).collect(Collectors.toSet());
+            return only(store.trend(ResultsStore.Query.all()), kernels, scenarios);
+        }
+    }
+
+    /**
+     * What report.html shows besides the results: the comparison (null for none) and the store's trend
+     * of this run's kernels and scenarios. A store that is missing or cannot be read costs the page its
+     * trend, not the run: the page says why in its place.
+     */
+    public static dev.kfit.report.HtmlReport.Context reportContext(RunLayout run, Results results,
+                                                                   dev.kfit.compare.Comparison.Against against, String dbOption) {
+        StoreLocation at = null;
+        try {
+            at = storeOf(run, dbOption);
+            if (at.kind() == StoreLocation.Kind.SQLITE && !Files.isRegularFile(at.file())) {
+                return new dev.kfit.report.HtmlReport.Context(against, null, "No trend: there is no results store at " + at + ".");
+            }
+            return new dev.kfit.report.HtmlReport.Context(against, trendOf(run, results, dbOption), null);
+        } catch (KfitException e) {
+            return new dev.kfit.report.HtmlReport.Context(against, null, "No trend: the results store" + (at == null ? "" : " " + at)
+                    + " could not be read: " + e.getMessage());
+        }
+    }
+
+    /** Writes {@code run/report.html} with {@link #reportContext}. */
+    public static void writeReport(RunLayout run, Results results, dev.kfit.compare.Comparison.Against against, String dbOption) {
+        dev.kfit.report.HtmlReport.write(results, reportContext(run, results, against, dbOption), run.dir().resolve("report.html"));
     }
 
     /** The part of a trend about these kernels (labels) and scenarios. */

@@ -217,7 +217,7 @@ class HtmlReportTest {
 
         assertThat(HtmlReport.render(newer, new Comparison.Against("older", List.of())))
                 .contains("Compared with older").contains("No changes.").doesNotContain("<tr class=\"regression\"");
-        assertThat(HtmlReport.render(newer, null)).isEqualTo(HtmlReport.render(newer)).doesNotContain("Compared with");
+        assertThat(HtmlReport.render(newer, (Comparison.Against) null)).isEqualTo(HtmlReport.render(newer)).doesNotContain("Compared with");
     }
 
     @Test

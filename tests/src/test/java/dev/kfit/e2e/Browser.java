@@ -38,6 +38,33 @@ final class Browser {
         return img;
     }
 
+    /**
+     * The DOM of {@code html} after Chromium has parsed and laid it out ({@code --dump-dom}), also kept
+     * in {@code out}; bounded at two minutes.
+     */
+    static String dom(Path html, Path out) throws IOException, InterruptedException {
+        Path profile = Files.createTempDirectory("kfit-chromium-");
+        Process p = new ProcessBuilder("chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--user-data-dir=" + profile, "--dump-dom", html.toUri().toString())
+                .redirectOutput(out.toFile()).redirectError(out.resolveSibling(out.getFileName() + ".chromium.log").toFile()).start();
+        try {
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("chromium --dump-dom did not finish within 120 s");
+            }
+        } finally {
+            try (var walk = Files.walk(profile)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+        String dom = Files.readString(out);
+        if (p.exitValue() != 0 || !dom.contains("</html>")) {
+            throw new AssertionError("chromium --dump-dom exited " + p.exitValue() + " with " + dom.length() + " characters: " + out);
+        }
+        return dom;
+    }
+
     /** Pixels of {@code img} whose colour passes {@code test} (r, g, b). */
     static int count(BufferedImage img, RgbTest test) {
         int n = 0;

@@ -89,6 +89,59 @@ class ReproduceIT {
         }
     }
 
+    /**
+     * The page a developer opens after the cached run: a real headless Chromium renders it (a page, not
+     * a blank), its DOM opens with the headline, shows the scenario's parameters, and every link is a
+     * file of the run directory or an anchor of the page.
+     */
+    @Test
+    @Order(5)
+    void theReportRendersWithItsHeadlineAndLinksThatWork() throws Exception {
+        Path run = Kfit.runPath("reproduce-6.12-cached");
+        Path html = run.resolve("report.html");
+        Path png = run.resolve("report-1280.png");
+        java.awt.image.BufferedImage img = Browser.screenshot(html, png, 1280, 2000);
+        assertThat(png).isNotEmptyFile();
+        assertThat(img.getWidth()).isEqualTo(1280);
+        java.util.Set<Integer> colours = new java.util.HashSet<>();
+        for (int y = 0; y < 300; y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                colours.add(img.getRGB(x, y) & 0xffffff);
+            }
+        }
+        assertThat(colours).as("colours in the top 300 px of %s", png).hasSizeGreaterThan(1);
+        assertThat(Browser.count(img.getSubimage(0, 0, 1280, 300), (r, g, b) -> r < 80 && g < 80 && b < 80))
+                .as("dark text (the title and headline) at the top of %s", png).isGreaterThan(500);
+
+        String dom = Browser.dom(html, run.resolve("report.dom.html"));
+        int headline = dom.indexOf("id=\"headline\"");
+        assertThat(headline).as("the headline in the rendered page").isPositive().isLessThan(dom.indexOf("<table"));
+        assertThat(dom).contains("2 cells on 2 kernels, 1 finding, 0 infrastructure errors.")
+                .contains("Findings: 1 BLOCKED_UNTIL_RELEASE.")
+                .contains("hold 20s, unbind_delay 3s, hung_task_timeout 5s") // examples/reproduce.yaml's
+                .contains("<b>errno 14</b> (EFAULT)")
+                .contains("id=\"trend-heading\"");
+        assertThat(dom).as("the store holds this run and the one before it: a trend, not the no-trend line")
+                .contains("<div id=\"trend\">").contains("<svg class=\"trend\"");
+
+        java.util.List<String> hrefs = java.util.regex.Pattern.compile("<a [^>]*href=\"([^\"]*)\"").matcher(dom).results()
+                .map(m -> m.group(1).replace("&amp;", "&")).toList();
+        java.util.List<String> files = new java.util.ArrayList<>();
+        for (String h : hrefs) {
+            if (h.startsWith("#")) {
+                assertThat(dom).as("the anchor of %s", h).contains("id=\"" + h.substring(1) + "\"");
+                continue;
+            }
+            Path target = Path.of(run.toUri().resolve(java.net.URI.create(h))).normalize();
+            assertThat(target).as("%s from %s", h, html).startsWith(run).exists();
+            files.add(run.relativize(target).toString());
+        }
+        JsonNode results = Kfit.results(run);
+        JsonNode series = Kfit.cell(results, "6.12-series");
+        assertThat(files).contains(series.get("console").asText(), series.get("history").asText(), "builds/6.12-series.log",
+                "builds/6.12.log", "results.json");
+    }
+
     static void assertReproduced(Path run, Kfit.Result r, String plain, String series, String versionPrefix) throws Exception {
         JsonNode results = Kfit.results(run);
         assertThat(r.stdout()).contains("PIN_REFUSED").contains("BLOCKED_UNTIL_RELEASE");

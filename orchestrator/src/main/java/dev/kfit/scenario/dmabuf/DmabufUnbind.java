@@ -55,6 +55,16 @@ public record DmabufUnbind(String name, String topology, HolderTiming timing, St
         return timing.timeline();
     }
 
+    @Override
+    public java.util.Map<String, String> parameters() {
+        java.util.Map<String, String> p = timing.parameters();
+        p.put("topology", topology);
+        p.put("on_request", onRequest);
+        p.put("close_device_after", closeDeviceAfter == null ? "never" : SpecValues.format(closeDeviceAfter));
+        p.put("size", SpecValues.formatSize(sizeBytes));
+        return java.util.Collections.unmodifiableMap(p);
+    }
+
     public static DmabufUnbind parse(String name, SpecMap m, List<TopologySpec> topologies) {
         HolderTiming timing = HolderTiming.parse(m);
         TopologySpec topology = TopologySpec.pick(m, TopologySpec.SINGLE, topologies);

@@ -51,6 +51,15 @@ public record OdpUnbind(String name, String topology, HolderTiming timing, long 
         return timing.timeline();
     }
 
+    @Override
+    public java.util.Map<String, String> parameters() {
+        java.util.Map<String, String> p = timing.parameters();
+        p.put("pin_size", SpecValues.formatSize(pinBytes));
+        p.put("topology", topology);
+        p.put("peer", peer == null ? "none" : peer);
+        return java.util.Collections.unmodifiableMap(p);
+    }
+
     public static OdpUnbind parse(String name, SpecMap m, List<TopologySpec> topologies) {
         HolderTiming timing = HolderTiming.parse(m);
         long pinBytes = m.value("pin_size", DEFAULT_PIN_BYTES, SpecValues::pinSize);

@@ -55,6 +55,18 @@ public record PinnedUnbind(String name, Duration hold, Duration unbindDelay, Dur
         return TYPE;
     }
 
+    @Override
+    public java.util.Map<String, String> parameters() {
+        java.util.Map<String, String> p = new java.util.LinkedHashMap<>();
+        p.put("hold", SpecValues.format(hold));
+        p.put("unbind_delay", SpecValues.format(unbindDelay));
+        p.put("hung_task_timeout", SpecValues.format(hungTaskTimeout));
+        p.put("grace", SpecValues.format(grace));
+        p.put("pin_size", SpecValues.formatSize(pinBytes));
+        p.put("topology", topology);
+        return java.util.Collections.unmodifiableMap(p);
+    }
+
     /** The unbind ends with the hold on a healthy kernel. */
     @Override
     public Duration timeline() {

@@ -65,6 +65,26 @@ public record RdmaTraffic(String name, String topology, String workload, Duratio
         return TYPE;
     }
 
+    /** Faults as one value each: {@code unbind on target at 8s, heal after 5s}. */
+    @Override
+    public java.util.Map<String, String> parameters() {
+        java.util.Map<String, String> p = new java.util.LinkedHashMap<>();
+        p.put("topology", topology);
+        p.put("workload", workload);
+        p.put("duration", SpecValues.format(duration));
+        p.put("size", SpecValues.formatSize(sizeBytes));
+        p.put("pin_size", SpecValues.formatSize(pinBytes));
+        p.put("server", server);
+        p.put("client", client);
+        p.put("hung_task_timeout", SpecValues.format(hungTaskTimeout));
+        p.put("grace", SpecValues.format(grace));
+        p.put("faults", faults.isEmpty() ? "none" : String.join("; ", faults.stream().map(f -> f.type()
+                + (f.link() != null ? " on link " + f.link().describe() : " on " + f.guest())
+                + (f.netem() != null ? " (" + f.netem().describe() + ")" : "")
+                + " at " + SpecValues.format(f.at()) + ", heal after " + SpecValues.format(f.healAfter())).toList()));
+        return java.util.Collections.unmodifiableMap(p);
+    }
+
     /** The traffic's duration and every fault's wait before its heal. */
     @Override
     public Duration timeline() {

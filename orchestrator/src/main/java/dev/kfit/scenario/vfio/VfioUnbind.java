@@ -53,6 +53,14 @@ public record VfioUnbind(String name, String topology, HolderTiming timing, Stri
         return timing.timeline();
     }
 
+    @Override
+    public java.util.Map<String, String> parameters() {
+        java.util.Map<String, String> p = timing.parameters();
+        p.put("topology", topology);
+        p.put("on_request", onRequest);
+        return java.util.Collections.unmodifiableMap(p);
+    }
+
     /** {@code on_request:}, one of {@link #ON_REQUEST}; shared with dmabuf-unbind, whose holder answers requests too. */
     public static String parseOnRequest(SpecMap m, String dflt) {
         String v = m.has("on_request") ? m.string("on_request") : dflt;
