@@ -147,6 +147,11 @@ public final class Main {
     }
 
     static Ran runSpec(Path specFile, RunOptions o) {
+        return runSpec(specFile, o, null);
+    }
+
+    /** @param nightly the nightly's name for {@code kfit nightly} (its runs find their previous night by it), else null */
+    static Ran runSpec(Path specFile, RunOptions o, String nightly) {
         // Option mistakes fail before the spec is read and long before any build.
         Sharding.Index index = o.shard == null ? null : Sharding.Index.parse("--shard", o.shard);
         if (o.durations != null && index == null) {
@@ -178,6 +183,9 @@ public final class Main {
             Runner runner = new Runner(host, runHosts, Cache.fromEnvironment(), root(), progress, o.jobs);
             if (prebuilt != null) {
                 runner = runner.withPrebuilt(prebuilt);
+            }
+            if (nightly != null) {
+                runner = runner.withNightly(nightly);
             }
             if (shard == null) {
                 results = runner.run(spec, layout);
@@ -238,19 +246,26 @@ public final class Main {
     }
 
     @Command(name = "nightly", description = {"Run the nightly matrix, examples/nightly.yaml (4 kernels x (10 + 5) = 60 cells),",
-            "then compare it with the newest earlier run of the same spec beside it.",
-            "Exit 1 when that comparison finds a regression, 3 when cells ended in INFRA_ERROR."})
+            "then compare it with the previous night: the newest earlier run of the same nightly (spec file name) or the same spec,",
+            "in the results store, else beside it. Exit 1 when that comparison finds a regression, 3 when cells ended in INFRA_ERROR."})
     static final class Nightly implements Callable<Integer> {
         @CommandLine.Mixin
         RunOptions options = new RunOptions();
         @Option(names = "--against", paramLabel = "RUN", description = "compare with this run directory instead of the newest earlier nightly")
         Path against;
+        @Option(names = "--spec", paramLabel = "FILE", description = {"run this nightly spec instead of examples/nightly.yaml; its file name is the",
+                "nightly's name: nights of one name compare with each other even when the file changed (a patch added tonight)"})
+        Path spec;
 
         @Override
         public Integer call() {
             // A wrong --against fails now, not after an hour of cells.
             Results older = against == null ? null : readResults(against);
-            Ran ran = runSpec(builtin("examples/nightly.yaml"), options);
+            Path file = spec != null ? spec : builtin("examples/nightly.yaml");
+            if (!Files.isRegularFile(file)) {
+                throw new BadInputException("--spec " + file + ": no such file");
+            }
+            Ran ran = runSpec(file, options, file.getFileName().toString());
             Path trend = dev.kfit.store.Recording.writeTrend(ran.layout(), ran.results(), options.db, System.err);
             if (trend != null) {
                 System.out.println("trend: " + trend);

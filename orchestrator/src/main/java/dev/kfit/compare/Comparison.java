@@ -21,12 +21,18 @@ import java.util.Set;
  * Measurements with the same name and unit are compared with a rank test; a regression is a
  * significant change for the worse (p &lt; 0.05 and the median more than 10 % worse: up for ms, down
  * for MB/s, see {@link Measurement#better()}), a verdict that is a new finding ({@link Verdict#isFinding()}), or a new splat.
+ * With too few repetitions for the rank test ever to be significant (three a side or fewer, see
+ * {@link RankTest#smallestPValue}) a measurement changes only when it jumped: at least two values a
+ * side and every value of one run {@link #JUMP} times or more beyond every value of the other
+ * (a nightly with {@code --repetitions 2} still sees a one-second sleep added to a 0.2 s unbind).
  * A group with a cell recorded before measurements existed compares {@code unbind_ms} only, as kfit
  * did then (new runs still record it), so old run directories compare with new ones.
  */
 public final class Comparison {
     public static final double ALPHA = 0.05;
     public static final double SLOWDOWN = 1.10;
+    /** Without a usable rank test: how far apart the two samples must be, closest values compared. */
+    public static final double JUMP = 2.0;
 
     public record Change(String group, String kind, String detail, boolean regression) {
     }
@@ -133,19 +139,53 @@ public final class Comparison {
         }
         double m0 = RankTest.median(x);
         double m1 = RankTest.median(y);
-        double p = RankTest.pValue(x, y);
         Measurement.Better better = new Measurement(name, m1, unit).better();
+        String pct = m0 == 0 ? "" : String.format(Locale.ROOT, " (%+.0f %%)", 100 * (m1 - m0) / m0);
+        if (RankTest.smallestPValue(x.size(), y.size()) >= ALPHA) {
+            jump(g, name, unit, x, y, better, pct, out);
+            return;
+        }
+        double p = RankTest.pValue(x, y);
         boolean worse = p < ALPHA && (better == Measurement.Better.LOWER ? m1 > m0 * SLOWDOWN
                 : better == Measurement.Better.HIGHER && m1 * SLOWDOWN < m0);
         if (p < ALPHA) {
             // The shift estimate goes with the rank test (the difference of medians ignores all other pairs).
             double shift = RankTest.hodgesLehmann(x, y);
-            String pct = m0 == 0 ? "" : String.format(Locale.ROOT, " (%+.0f %%)", 100 * (m1 - m0) / m0);
             out.add(new Change(g, name, String.format(Locale.ROOT,
                     "median %s %s -> %s %s%s, Hodges-Lehmann shift %s%s %s, Mann-Whitney p=%.3g, n=%d/%d",
                     num(m0), unit, num(m1), unit, pct, shift >= 0 ? "+" : "", num(shift), unit, p,
                     x.size(), y.size()), worse));
         }
+    }
+
+    /**
+     * Too few values for the rank test: a change only when the samples are {@link #JUMP} times apart
+     * at their closest, two values a side at least (one value is one slow boot away from anything).
+     * Only positive values have a ratio; others say nothing here.
+     */
+    private static void jump(String g, String name, String unit, List<Double> x, List<Double> y, Measurement.Better better,
+                             String pct, List<Change> out) {
+        if (x.size() < 2 || y.size() < 2) {
+            return;
+        }
+        double xMin = x.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        double xMax = x.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        double yMin = y.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        double yMax = y.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        if (xMin <= 0 || yMin <= 0) {
+            return;
+        }
+        boolean up = yMin >= xMax * JUMP;
+        boolean down = xMin >= yMax * JUMP;
+        if (!up && !down) {
+            return;
+        }
+        boolean worse = up ? better == Measurement.Better.LOWER : better == Measurement.Better.HIGHER;
+        double factor = up ? yMin / xMax : xMin / yMax;
+        out.add(new Change(g, name, String.format(Locale.ROOT,
+                "median %s %s -> %s %s%s, every value %.1fx or more %s the older run's (n=%d/%d: too few for the rank test)",
+                num(RankTest.median(x)), unit, num(RankTest.median(y)), unit, pct, factor, up ? "above" : "below",
+                x.size(), y.size()), worse));
     }
 
     /** Whole numbers from 100 up (a latency in ms), three significant digits below (a throughput). */

@@ -51,6 +51,23 @@ public final class RankTest {
         return Math.min(1.0, 2 * (1 - phi(Math.max(0, z))));
     }
 
+    /**
+     * The smallest p-value {@link #pValue} can give for samples of these sizes: that of two samples
+     * that do not overlap at all. At or above 0.05 the test cannot find any change, however large
+     * (three repetitions a side and fewer).
+     */
+    public static double smallestPValue(int n1, int n2) {
+        List<Double> a = new ArrayList<>();
+        List<Double> b = new ArrayList<>();
+        for (int i = 0; i < n1; i++) {
+            a.add((double) i);
+        }
+        for (int i = 0; i < n2; i++) {
+            b.add((double) (n1 + i));
+        }
+        return pValue(a, b);
+    }
+
     public static double median(List<Double> xs) {
         List<Double> s = new ArrayList<>(xs);
         s.sort(Double::compare);

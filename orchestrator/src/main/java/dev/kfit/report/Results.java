@@ -28,14 +28,23 @@ public record Results(RunInfo run, List<CellResult> cells) {
      * @param shard       "I/N" when the run was one shard of the spec ({@code --shard}), else absent
      * @param specCells   for a shard: every cell id of the spec it was split from, so a merge can name the missing ones
      * @param phases      where the run's time went before and around its cells; absent in runs recorded before
+     * @param nightly     for a run of {@code kfit nightly}: the nightly's name (its spec file's name). Nights of
+     *                    one name are compared with each other even when the spec changed in between; absent otherwise
      */
     public record RunInfo(String spec, String startedAt, String host, String qemu, String accel,
                           List<KernelInfo> kernels, String guestImage, String concurrency,
                           @JsonInclude(JsonInclude.Include.NON_NULL) String shard,
                           @JsonInclude(JsonInclude.Include.NON_NULL) List<String> specCells,
-                          @JsonInclude(JsonInclude.Include.NON_NULL) RunPhases phases) {
+                          @JsonInclude(JsonInclude.Include.NON_NULL) RunPhases phases,
+                          @JsonInclude(JsonInclude.Include.NON_NULL) String nightly) {
         public RunInfo {
             specCells = specCells == null ? null : List.copyOf(specCells);
+        }
+
+        public RunInfo(String spec, String startedAt, String host, String qemu, String accel,
+                       List<KernelInfo> kernels, String guestImage, String concurrency, String shard,
+                       List<String> specCells, RunPhases phases) {
+            this(spec, startedAt, host, qemu, accel, kernels, guestImage, concurrency, shard, specCells, phases, null);
         }
 
         public RunInfo(String spec, String startedAt, String host, String qemu, String accel,
@@ -46,7 +55,12 @@ public record Results(RunInfo run, List<CellResult> cells) {
 
         /** The same run information with its phases' durations. */
         public RunInfo withPhases(RunPhases p) {
-            return new RunInfo(spec, startedAt, host, qemu, accel, kernels, guestImage, concurrency, shard, specCells, p);
+            return new RunInfo(spec, startedAt, host, qemu, accel, kernels, guestImage, concurrency, shard, specCells, p, nightly);
+        }
+
+        /** The same run information, as a night of the nightly {@code name}. */
+        public RunInfo withNightly(String name) {
+            return new RunInfo(spec, startedAt, host, qemu, accel, kernels, guestImage, concurrency, shard, specCells, phases, name);
         }
 
         public RunInfo(String spec, String startedAt, String host, String qemu, String accel,

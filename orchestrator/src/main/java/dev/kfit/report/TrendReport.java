@@ -13,9 +13,12 @@ import java.util.Map;
  * trend.html: the results store's history on one self-contained page (inline CSS and SVG drawn here,
  * no script, nothing fetched). Per kernel line, kernel and scenario: for each measurement, one
  * column per run in start order with the median (dot, joined run to run), the quartiles (box) and
- * the minimum to maximum (whisker), on a log scale when the values span a factor of 20 or more; kernel version changes are dashed lines on the axis labelled
- * with the new version, verdict changes are triangles above the plot. Below, the verdict changes
- * and each splat title's first and last appearance are listed. A pure function of a {@link Trend}.
+ * the minimum to maximum (whisker), on a log scale when the values span a factor of 20 or more; changes
+ * of the kernel's build are dashed lines on the axis labelled with the new version or the patches gained
+ * and lost ("patches +1"), verdict changes are triangles above the plot. Under each chart a table gives
+ * the same numbers per run (class {@code medians}, each row with {@code data-run-key} and
+ * {@code data-median}: for readers who want the figures, and for scripts). Below, the build changes, the
+ * verdict changes and each splat title's first and last appearance are listed. A pure function of a {@link Trend}.
  */
 public final class TrendReport {
     private static final int W = 760;
@@ -41,7 +44,7 @@ public final class TrendReport {
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title)).append("</title>\n<style>")
                 .append("body{font:14px sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:8px 0}")
                 .append("td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#f3f3f3}")
-                .append("svg{background:#fff;border:1px solid #ddd}").append(style("")).append("</style></head><body>\n");
+                .append("svg{background:#fff;border:1px solid #ddd}td.num{text-align:right}").append(style("")).append("</style></head><body>\n");
         h.append("<h1>").append(esc(title)).append("</h1>\n");
         if (trend.series().isEmpty() && trend.verdicts().isEmpty() && trend.splats().isEmpty()) {
             return h.append("<p>The results store holds no runs that match.</p>\n</body></html>\n").toString();
@@ -58,6 +61,7 @@ public final class TrendReport {
         return String.join("", java.util.stream.Stream.of(".range{stroke:#555}", ".iqr{fill:#c6d7ef;stroke:#3b6fb6}",
                 ".median{fill:#3b6fb6}", ".median-line{fill:none;stroke:#3b6fb6;stroke-opacity:.5}",
                 ".version-change{stroke:#a00;stroke-dasharray:4 3}", ".version-label{fill:#a00;font-size:11px}",
+                ".patches-change{stroke:#7b3294}", ".patches-change-mark .version-label{fill:#7b3294}",
                 ".verdict-change{fill:#d95f02}", ".axis{stroke:#888}", ".tick{font-size:11px;fill:#444}",
                 "tr.present td{background:#fbe9d5}").map(r -> scope + r).toList());
     }
@@ -71,7 +75,8 @@ public final class TrendReport {
         String hm = "h" + (level + 1);
         h.append("<p>Per kernel line, kernel and scenario, one column per run (UTC start): the median (dot), quartiles (box) and "
                 + "minimum to maximum (whisker) of each measurement over the run's repetitions, cells that ended in INFRA_ERROR left out. "
-                + "Dashed red lines: the kernel version changed; orange triangles: the verdicts changed.</p>\n");
+                + "Dashed red lines: the kernel version changed; dashed purple lines: the same version with other patches; "
+                + "orange triangles: the verdicts changed.</p>\n");
         Map<Trend.Line, List<Trend.Series>> byLine = new LinkedHashMap<>();
         trend.series().forEach(s -> byLine.computeIfAbsent(s.line(), k -> new ArrayList<>()).add(s));
         trend.verdicts().forEach(v -> byLine.computeIfAbsent(v.line(), k -> new ArrayList<>()));
@@ -85,6 +90,7 @@ public final class TrendReport {
             for (Trend.Series s : e.getValue()) {
                 h.append('<').append(hm).append('>').append(esc(s.measurement())).append(" (").append(esc(s.unit())).append(")</").append(hm).append(">\n");
                 chart(h, s, versions, verdicts);
+                mediansTable(h, s);
             }
             versionTable(h, versions, hm);
             verdictTable(h, verdicts, hm);
@@ -141,16 +147,19 @@ public final class TrendReport {
             h.append(String.format(Locale.ROOT, "<text class=\"tick date\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" transform=\"rotate(-35 %.1f %.1f)\">%s</text>\n",
                     xi, yl, xi, yl, esc(runs.get(i).date())));
         }
-        // kernel version changes: a dashed line between the two runs, labelled with the new version
+        // kernel build changes: a dashed line between the two runs, labelled with the new version or the patch change
         for (Trend.VersionChange v : versions) {
             Integer i = index.get(v.at().runKey());
             if (i == null) {
                 continue;
             }
             double xv = LEFT + i * step;
-            h.append("<g class=\"version-change-mark\"><title>").append(esc(v.kernel() + ": " + v.from() + " → " + v.to() + " from " + v.at().date()))
-                    .append("</title>").append(line(xv, TOP - 10, xv, TOP + plotH, "version-change"))
-                    .append(String.format(Locale.ROOT, "<text class=\"version-label\" x=\"%.1f\" y=\"%d\">%s</text></g>\n", xv + 3, TOP - 14, esc(v.to())));
+            boolean patchesOnly = !v.versionChanged();
+            String label = patchesOnly ? v.patchLabel() : v.to() + (v.patchesChanged() ? " " + v.patchLabel() : "");
+            h.append("<g class=\"version-change-mark").append(patchesOnly ? " patches-change-mark" : "").append("\"><title>")
+                    .append(esc(v.kernel() + ": " + v.describe(" → ") + " from " + v.at().date())).append("</title>")
+                    .append(line(xv, TOP - 10, xv, TOP + plotH, patchesOnly ? "version-change patches-change" : "version-change"))
+                    .append(String.format(Locale.ROOT, "<text class=\"version-label\" x=\"%.1f\" y=\"%d\">%s</text></g>\n", xv + 3, TOP - 14, esc(label)));
         }
         if (n > 0 && runs.get(0).kernelVersion() != null) {
             h.append(String.format(Locale.ROOT, "<text class=\"version-label first-version\" x=\"%d\" y=\"%d\">%s</text>\n",
@@ -189,14 +198,35 @@ public final class TrendReport {
         h.append("</svg>\n");
     }
 
+    /** The chart's numbers, one row per run with a value: what the chart draws, readable and machine-readable. */
+    private static void mediansTable(StringBuilder h, Trend.Series s) {
+        h.append("<table class=\"medians\" data-kernel-line=\"").append(esc(s.line().kernelLine())).append("\" data-kernel=\"")
+                .append(esc(s.line().kernel())).append("\" data-scenario=\"").append(esc(s.line().scenario()))
+                .append("\" data-measurement=\"").append(esc(s.measurement())).append("\" data-unit=\"").append(esc(s.unit()))
+                .append("\"><tr><th>run</th><th>kernel</th><th>patches</th><th>n</th><th>median</th><th>quartiles</th><th>range</th></tr>\n");
+        for (Trend.Point p : s.points()) {
+            Trend.RunRef r = p.run();
+            h.append("<tr data-run-key=\"").append(esc(r.runKey())).append("\" data-median=\"").append(java.math.BigDecimal.valueOf(p.median()).toPlainString()).append("\"><td>")
+                    .append(esc(r.date())).append("</td><td>").append(esc(r.kernelVersion() == null ? "-" : r.kernelVersion()))
+                    .append("</td><td>").append(esc(r.patches() == null ? "-" : String.valueOf(r.patches().size()))).append("</td><td class=\"num\">")
+                    .append(p.n()).append("</td><td class=\"num\">").append(esc(number(p.median()))).append("</td><td class=\"num\">")
+                    .append(esc(number(p.q1()) + " to " + number(p.q3()))).append("</td><td class=\"num\">")
+                    .append(esc(number(p.min()) + " to " + number(p.max()))).append("</td></tr>\n");
+        }
+        h.append("</table>\n");
+    }
+
     private static void versionTable(StringBuilder h, List<Trend.VersionChange> versions, String hm) {
         if (versions.isEmpty()) {
             return;
         }
-        h.append('<').append(hm).append(">Kernel version changes</").append(hm).append(">\n<table class=\"versions\"><tr><th>from run</th><th>kernel</th><th>before</th><th>after</th></tr>\n");
+        h.append('<').append(hm).append(">Kernel build changes</").append(hm).append(">\n<table class=\"versions\"><tr><th>from run</th><th>kernel</th><th>before</th><th>after</th>"
+                + "<th>patches</th></tr>\n");
         for (Trend.VersionChange v : versions) {
             h.append("<tr><td>").append(esc(v.at().date())).append("</td><td>").append(esc(v.kernel())).append("</td><td>")
-                    .append(esc(v.from())).append("</td><td>").append(esc(v.to())).append("</td></tr>\n");
+                    .append(esc(v.from())).append("</td><td>").append(esc(v.to())).append("</td><td>")
+                    .append(esc(v.patchDescription()))
+                    .append("</td></tr>\n");
         }
         h.append("</table>\n");
     }

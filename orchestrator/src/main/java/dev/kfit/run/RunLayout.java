@@ -44,8 +44,9 @@ public record RunLayout(Path dir) {
     }
 
     /**
-     * The newest other run directory beside this one that ran the same spec (same spec.yaml text) and
-     * has results: what a nightly compares itself with. Empty on the first night.
+     * The newest other run directory beside this one that ran the same spec (same spec.yaml text), or
+     * was a night of the same nightly ({@code run.nightly} in results.json), and has results: what a
+     * nightly compares itself with. Empty on the first night.
      */
     public java.util.Optional<RunLayout> previousOfSameSpec() {
         Path parent = dir.getParent();
@@ -54,15 +55,20 @@ public record RunLayout(Path dir) {
         }
         try (var siblings = Files.list(parent)) {
             String mine = Files.readString(spec());
+            String nightly = Files.isRegularFile(results()) ? readResults().run().nightly() : null;
             RunLayout best = null;
             String bestStart = "";
             for (Path d : siblings.filter(Files::isDirectory).filter(d -> !Files.isSymbolicLink(d)).toList()) {
                 RunLayout other = new RunLayout(d.toAbsolutePath());
-                if (other.dir().equals(dir) || !Files.isRegularFile(other.results()) || !Files.isRegularFile(other.spec())
-                        || !Files.readString(other.spec()).equals(mine)) {
+                if (other.dir().equals(dir) || !Files.isRegularFile(other.results()) || !Files.isRegularFile(other.spec())) {
                     continue;
                 }
-                String started = other.readResults().run().startedAt();
+                dev.kfit.report.Results.RunInfo info = other.readResults().run();
+                // The same spec, or a night of the same nightly whose spec changed (a patch added tonight).
+                if (!Files.readString(other.spec()).equals(mine) && (nightly == null || !nightly.equals(info.nightly()))) {
+                    continue;
+                }
+                String started = info.startedAt();
                 if (started != null && started.compareTo(bestStart) > 0) {
                     best = other;
                     bestStart = started;

@@ -59,6 +59,8 @@ public final class Runner {
     private final int jobs;
     /** With {@code kfit run --prebuilt}: the image and kernels to use instead of building them; else null. */
     private final Prebuilt.Artefacts prebuilt;
+    /** With {@code kfit nightly}: the nightly's name, recorded in results.json; else null. */
+    private final String nightly;
 
     /**
      * @param root the kfit checkout (guest-images/ lives there)
@@ -73,12 +75,13 @@ public final class Runner {
      * @param runHosts where cells run (this machine alone without --hosts); artefacts are shipped to them by key
      */
     public Runner(Host host, List<Host> runHosts, Cache cache, Path root, Progress progress, int jobs) {
-        this(host, runHosts, cache, root, progress, jobs, null);
+        this(host, runHosts, cache, root, progress, jobs, null, null);
     }
 
     private Runner(Host host, List<Host> runHosts, Cache cache, Path root, Progress progress, int jobs,
-                   Prebuilt.Artefacts prebuilt) {
+                   Prebuilt.Artefacts prebuilt, String nightly) {
         this.prebuilt = prebuilt;
+        this.nightly = nightly;
         this.host = host;
         this.runHosts = List.copyOf(runHosts);
         this.cache = cache;
@@ -93,7 +96,12 @@ public final class Runner {
      * debootstrap is needed. Results record the kernels as cached, with the keys of the machine that built them.
      */
     public Runner withPrebuilt(Prebuilt.Artefacts artefacts) {
-        return new Runner(host, runHosts, cache, root, progress, jobs, artefacts);
+        return new Runner(host, runHosts, cache, root, progress, jobs, artefacts, nightly);
+    }
+
+    /** This runner, recording its runs as nights of the nightly {@code name} (see {@link Results.RunInfo#nightly()}). */
+    public Runner withNightly(String name) {
+        return new Runner(host, runHosts, cache, root, progress, jobs, prebuilt, name);
     }
 
     /** kfit's own kernel config fragment, merged into every kernel before the spec's. */
@@ -133,7 +141,7 @@ public final class Runner {
             progress.log(shard == null ? "no cells to run"
                     : "shard " + shardName + " has no cells (" + specCells.size() + " cells in all); nothing to run");
             Results none = new Results(new Results.RunInfo(layout.relative(layout.spec()), startedAt, hostName(),
-                    "not run", "none", List.of(), "none", "no cells", shardName, specCells), List.of());
+                    "not run", "none", List.of(), "none", "no cells", shardName, specCells).withNightly(nightly), List.of());
             publish(none, layout);
             return none;
         }
@@ -235,7 +243,7 @@ public final class Runner {
                         : String.join(", ", runHosts.stream().map(Host::name).toList()), qemuVersion(runHosts.get(0)),
                 accels.values().stream().distinct().map(Accel::name).collect(java.util.stream.Collectors.joining(", ")), infos,
                 image.cacheKey() + (image.cached() ? " (cached)" : ""), scheduler.describe(), shardName, specCells)
-                .withPhases(phases);
+                .withPhases(phases).withNightly(nightly);
 
         RelayBinaries relays = new RelayBinaries(cache, root);
         CellRunner cells = new CellRunner(image, accels::get, relays::on, spec.guest(), layout, progress);

@@ -61,7 +61,7 @@ public final class Recording {
     }
 
     /**
-     * The newest earlier run of the same spec: from the store first (its directory when it was
+     * The newest earlier run of the same spec, or night of the same nightly: from the store first (its directory when it was
      * recorded on this machine, passing over runs whose directories were deleted since; the store's
      * copy of its cells when another machine recorded it), then, when the store has none, the runs
      * beside this one ({@link RunLayout#previousOfSameSpec()}). A store that cannot be read is
@@ -95,9 +95,11 @@ public final class Recording {
         } catch (IOException e) {
             throw new StoreException("cannot read " + run.spec() + ": " + e.getMessage(), e);
         }
-        String startedAt = Files.isRegularFile(run.results()) ? run.readResults().run().startedAt() : "9999";
+        Results.RunInfo info = Files.isRegularFile(run.results()) ? run.readResults().run() : null;
+        String startedAt = info != null ? info.startedAt() : "9999";
+        ResultsStore.Lineage lineage = new ResultsStore.Lineage(ResultsStore.sha256(spec), info == null ? null : info.nightly());
         try (ResultsStore store = ResultsStore.open(at)) {
-            for (ResultsStore.StoredRun p : store.earlier(ResultsStore.sha256(spec), startedAt, ResultsStore.runKey(run.dir()), CANDIDATES)) {
+            for (ResultsStore.StoredRun p : store.earlier(lineage, startedAt, ResultsStore.runKey(run.dir()), CANDIDATES)) {
                 if (!p.recordedOn().equals(ResultsStore.machine())) {
                     // Another machine's run (a shared server): the store's copy of its cells.
                     return Optional.of(new Previous(p.runKey() + " (from the results store " + at + ")", store.results(p.runKey())));

@@ -89,6 +89,10 @@ public final class ResultsStore implements AutoCloseable {
     public record StoredRun(String runKey, String dir, String recordedOn, String startedAt, String specSha256, int cells) {
     }
 
+    /** Which earlier runs are the same nightly: those of the same spec text, or of the same nightly name (null: none). */
+    public record Lineage(String specSha256, String nightly) {
+    }
+
     /** What {@link #record} wrote. */
     public record Recorded(String runKey, int cells, int measurements, int splats, boolean replaced) {
     }
@@ -221,7 +225,7 @@ public final class ResultsStore implements AutoCloseable {
                 }
             }
             try (PreparedStatement r = db.prepareStatement("INSERT INTO runs (run_key, dir, recorded_on, spec_file, spec_sha256,"
-                    + " started_at, host, qemu, accel, shard, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + " started_at, host, qemu, accel, shard, recorded_at, nightly) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 int i = 0;
                 r.setString(++i, runKey);
                 r.setString(++i, dir);
@@ -234,12 +238,14 @@ public final class ResultsStore implements AutoCloseable {
                 r.setString(++i, info.accel());
                 r.setString(++i, info.shard());
                 r.setString(++i, Instant.now().toString());
+                r.setString(++i, info.nightly());
                 r.executeUpdate();
             }
             int nm = 0;
             int ns = 0;
             try (PreparedStatement ci = db.prepareStatement("INSERT INTO cells (run_key, cell_id, kernel_line, kernel, kernel_version,"
-                    + " scenario, repetition, verdict, started_at, duration_s, attempts, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                    + " scenario, repetition, verdict, started_at, duration_s, attempts, error, patchset, patches)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                  PreparedStatement mi = db.prepareStatement("INSERT INTO measurements (run_key, cell_id, name, unit, value) VALUES (?, ?, ?, ?, ?)");
                  PreparedStatement si = db.prepareStatement("INSERT INTO splats (run_key, cell_id, seq, type, title, guest) VALUES (?, ?, ?, ?, ?, ?)")) {
                 for (CellResult c : results.cells()) {
@@ -257,10 +263,13 @@ public final class ResultsStore implements AutoCloseable {
                     ci.setDouble(++i, c.durationS());
                     ci.setInt(++i, c.attempts());
                     ci.setString(++i, c.error());
+                    ci.setString(++i, k == null ? null : k.patchsetHash());
+                    List<String> names = patchNames(c, k);
+                    ci.setString(++i, names == null ? null : String.join("\n", names));
                     ci.addBatch();
-                    java.util.Set<String> names = new java.util.HashSet<>();
+                    java.util.Set<String> measured = new java.util.HashSet<>();
                     for (Measurement m : c.measured()) {
-                        if (!names.add(m.name())) {
+                        if (!measured.add(m.name())) {
                             continue; // a name is unique within a cell; a repeated one is not stored twice
                         }
                         mi.setString(1, runKey);
@@ -307,6 +316,15 @@ public final class ResultsStore implements AutoCloseable {
         return source.startsWith("debian:") && eq > 0 ? source.substring(0, eq) : source;
     }
 
+    /** The file names of the patches the cell's kernel was built with, in order; null when not known. */
+    static List<String> patchNames(CellResult c, Results.KernelInfo k) {
+        if (k != null && k.patchset() != null) {
+            return k.patchset().stream().map(dev.kfit.kernel.KernelBuild.AppliedPatch::name).toList();
+        }
+        List<String> p = k != null && k.patches() != null ? k.patches() : c.patches();
+        return p == null ? null : p.stream().map(n -> Path.of(n).getFileName().toString()).toList();
+    }
+
     /** Every recorded run, oldest first. */
     public List<StoredRun> runs() {
         return query("list runs", "SELECT r.run_key, r.dir, r.recorded_on, r.started_at, r.spec_sha256,"
@@ -319,17 +337,27 @@ public final class ResultsStore implements AutoCloseable {
      * cells and is not {@code excludeKey}: the previous night of a nightly.
      */
     public Optional<StoredRun> previous(String specSha256, String before, String excludeKey) {
-        return earlier(specSha256, before, excludeKey, 1).stream().findFirst();
+        return earlier(new Lineage(specSha256, null), before, excludeKey, 1).stream().findFirst();
     }
 
-    /** Up to {@code limit} runs of the same spec before {@code before}, newest first (see {@link #previous}). */
-    public List<StoredRun> earlier(String specSha256, String before, String excludeKey, int limit) {
+    /**
+     * Up to {@code limit} runs of the same lineage before {@code before}, newest first: of the same
+     * spec text, or nights of the same nightly (whose spec may have changed: a patch added tonight).
+     */
+    public List<StoredRun> earlier(Lineage lineage, String before, String excludeKey, int limit) {
+        // No "nightly = NULL" parameter: PostgreSQL cannot type an untyped null.
+        String same = lineage.nightly() == null ? "r.spec_sha256 = ?" : "(r.spec_sha256 = ? OR r.nightly = ?)";
+        List<String> args = new ArrayList<>(List.of(lineage.specSha256()));
+        if (lineage.nightly() != null) {
+            args.add(lineage.nightly());
+        }
+        args.addAll(List.of(excludeKey, before));
         return query("find earlier runs", "SELECT r.run_key, r.dir, r.recorded_on, r.started_at, r.spec_sha256,"
                         + " (SELECT COUNT(*) FROM cells c WHERE c.run_key = r.run_key) FROM runs r"
-                        + " WHERE r.spec_sha256 = ? AND r.run_key <> ? AND r.started_at < ?"
+                        + " WHERE " + same + " AND r.run_key <> ? AND r.started_at < ?"
                         + " AND EXISTS (SELECT 1 FROM cells c WHERE c.run_key = r.run_key)"
                         + " ORDER BY r.started_at DESC, r.run_key DESC LIMIT " + Math.max(1, limit),
-                List.of(specSha256, excludeKey, before), ResultsStore::storedRun);
+                args, ResultsStore::storedRun);
     }
 
     private static StoredRun storedRun(ResultSet rs) throws SQLException {
@@ -388,9 +416,9 @@ public final class ResultsStore implements AutoCloseable {
         String from = " FROM cells c JOIN runs r ON r.run_key = c.run_key";
         String order = " ORDER BY r.started_at, r.run_key";
         List<CellRow> cells = query("read cells for the trend", "SELECT r.run_key, r.started_at, c.kernel_line, c.kernel,"
-                + " c.kernel_version, c.scenario, c.verdict" + from + where + order + ", c.cell_id", args, rs -> new CellRow(
-                rs.getString(1), rs.getString(2), new Trend.Line(rs.getString(3), rs.getString(4), rs.getString(6)),
-                rs.getString(5), rs.getString(7)));
+                + " c.kernel_version, c.scenario, c.verdict, c.patchset, c.patches" + from + where + order + ", c.cell_id", args,
+                rs -> new CellRow(rs.getString(1), rs.getString(2), new Trend.Line(rs.getString(3), rs.getString(4), rs.getString(6)),
+                        rs.getString(5), rs.getString(7), rs.getString(8), rs.getString(9)));
         List<MeasurementRow> values = query("read measurements for the trend", "SELECT r.run_key, c.kernel_line, c.kernel, c.scenario,"
                         + " c.verdict, m.name, m.unit, m.value FROM measurements m JOIN cells c ON c.run_key = m.run_key AND c.cell_id = m.cell_id"
                         + " JOIN runs r ON r.run_key = c.run_key" + where + order + ", m.name, c.cell_id", args,
@@ -404,7 +432,18 @@ public final class ResultsStore implements AutoCloseable {
         return TrendBuilder.build(cells, values, splats);
     }
 
-    record CellRow(String runKey, String startedAt, Trend.Line line, String kernelVersion, String verdict) {
+    /** @param patches the patch file names, one a line (as stored); null when not recorded */
+    record CellRow(String runKey, String startedAt, Trend.Line line, String kernelVersion, String verdict, String patchset,
+                   String patches) {
+        CellRow(String runKey, String startedAt, Trend.Line line, String kernelVersion, String verdict) {
+            this(runKey, startedAt, line, kernelVersion, verdict, null, null);
+        }
+
+        /** The kernel build as one string, to count which build most of a run's cells ran. */
+        String build() {
+            return String.join("\u0001", kernelVersion == null ? "" : kernelVersion, patchset == null ? "\u0002" : patchset,
+                    patches == null ? "\u0002" : patches);
+        }
     }
 
     record MeasurementRow(String runKey, Trend.Line line, String verdict, String name, String unit, double value) {
@@ -482,13 +521,13 @@ public final class ResultsStore implements AutoCloseable {
             for (CellRow c : cells) {
                 startOf.put(c.runKey(), c.startedAt());
                 versions.computeIfAbsent(c.line(), k -> new LinkedHashMap<>()).computeIfAbsent(c.runKey(), k -> new TreeMap<>())
-                        .merge(c.kernelVersion() == null ? "" : c.kernelVersion(), 1, Integer::sum);
+                        .merge(c.build(), 1, Integer::sum);
                 verdicts.computeIfAbsent(c.line(), k -> new LinkedHashMap<>()).computeIfAbsent(c.runKey(), k -> new TreeMap<>())
                         .merge(c.verdict(), 1, Integer::sum);
             }
             Map<Trend.Line, List<Trend.RunRef>> runsOf = new LinkedHashMap<>();
             versions.forEach((line, byRun) -> runsOf.put(line, byRun.entrySet().stream()
-                    .map(e -> new Trend.RunRef(e.getKey(), startOf.get(e.getKey()), emptyToNull(mostCommon(e.getValue()))))
+                    .map(e -> runRef(e.getKey(), startOf.get(e.getKey()), mostCommon(e.getValue())))
                     .toList()));
 
             // Measurements of cells with a kernel verdict (an INFRA_ERROR cell measured nothing about the kernel).
@@ -520,15 +559,18 @@ public final class ResultsStore implements AutoCloseable {
                     k -> new TreeMap<>()).putIfAbsent(r.startedAt() + "\u0000" + r.runKey(), r)));
             List<Trend.VersionChange> versionChanges = new ArrayList<>();
             kernelRuns.forEach((k, runs) -> {
-                String last = null;
+                Trend.RunRef last = null;
                 for (Trend.RunRef r : runs.values()) {
                     if (r.kernelVersion() == null) {
                         continue;
                     }
-                    if (last != null && !last.equals(r.kernelVersion())) {
-                        versionChanges.add(new Trend.VersionChange(k.get(0), k.get(1), r, last, r.kernelVersion()));
+                    if (last != null) {
+                        Trend.VersionChange c = change(k.get(0), k.get(1), last, r);
+                        if (c != null) {
+                            versionChanges.add(c);
+                        }
                     }
-                    last = r.kernelVersion();
+                    last = r;
                 }
             });
 
@@ -567,6 +609,33 @@ public final class ResultsStore implements AutoCloseable {
                         lastRun.equals(runs.get(runs.size() - 1))));
             }));
             return new Trend(series, versionChanges, verdictChanges, spans);
+        }
+
+        /** A run's place on the axis from its most common build (see {@link CellRow#build()}). */
+        static Trend.RunRef runRef(String runKey, String startedAt, String build) {
+            String[] f = build.split("\u0001", -1);
+            String patchset = f[1].equals("\u0002") ? null : f[1];
+            List<String> patches = f[2].equals("\u0002") ? null : f[2].isEmpty() ? List.of() : List.of(f[2].split("\n"));
+            return new Trend.RunRef(runKey, startedAt, emptyToNull(f[0]), patchset, patches);
+        }
+
+        /**
+         * How the kernel's build changed from {@code a} to {@code b}, or null when it did not: the version,
+         * and the patches where both runs recorded them (by their patchset hash, else by their names).
+         */
+        static Trend.VersionChange change(String kernelLine, String kernel, Trend.RunRef a, Trend.RunRef b) {
+            boolean patches = a.patchset() != null && b.patchset() != null ? !a.patchset().equals(b.patchset())
+                    : a.patches() != null && b.patches() != null && !a.patches().equals(b.patches());
+            if (!patches && a.kernelVersion().equals(b.kernelVersion())) {
+                return null;
+            }
+            List<String> added = new ArrayList<>();
+            List<String> removed = new ArrayList<>();
+            if (patches && a.patches() != null && b.patches() != null) {
+                b.patches().stream().filter(p -> !a.patches().contains(p)).forEach(added::add);
+                a.patches().stream().filter(p -> !b.patches().contains(p)).forEach(removed::add);
+            }
+            return new Trend.VersionChange(kernelLine, kernel, b, a.kernelVersion(), b.kernelVersion(), added, removed, patches);
         }
 
         static Trend.Point point(Trend.RunRef r, List<Double> values) {

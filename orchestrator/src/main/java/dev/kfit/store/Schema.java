@@ -17,6 +17,9 @@ import java.util.List;
  * measurements  the cell's named measurements (name, unit, value)
  * splats        the cell's console splats (type, normalised title)
  * </pre>
+ * Migration 2: {@code runs.nightly} (the nightly a run was a night of), {@code cells.patchset} (KCIDB's
+ * patchset hash of the kernel's patches, "" for none) and {@code cells.patches} (their file names, one a
+ * line), so that a change of patches on one kernel version shows on the trend.
  */
 final class Schema {
     static final List<List<String>> MIGRATIONS = List.of(List.of(
@@ -68,7 +71,12 @@ final class Schema {
                 title    TEXT NOT NULL,
                 guest    TEXT,
                 PRIMARY KEY (run_key, cell_id, seq),
-                FOREIGN KEY (run_key, cell_id) REFERENCES cells (run_key, cell_id))"""));
+                FOREIGN KEY (run_key, cell_id) REFERENCES cells (run_key, cell_id))"""),
+            List.of(
+                    "ALTER TABLE runs ADD COLUMN nightly TEXT",
+                    "CREATE INDEX runs_by_nightly ON runs (nightly, started_at)",
+                    "ALTER TABLE cells ADD COLUMN patchset TEXT",
+                    "ALTER TABLE cells ADD COLUMN patches TEXT"));
 
     private Schema() {
     }

@@ -32,7 +32,7 @@ public final class TrendText {
                 }
             }
             t.versions().stream().filter(v -> v.kernelLine().equals(line.kernelLine()) && v.kernel().equals(line.kernel()))
-                    .forEach(v -> b.append("  kernel version ").append(v.from()).append(" -> ").append(v.to()).append(" from ")
+                    .forEach(v -> b.append(v.versionChanged() ? "  kernel version " : "  kernel ").append(v.describe()).append(" from ")
                             .append(v.at().date()).append('\n'));
             t.verdicts().stream().filter(v -> v.line().equals(line))
                     .forEach(v -> b.append("  verdicts ").append(v.from()).append(" -> ").append(v.to()).append(" at ")

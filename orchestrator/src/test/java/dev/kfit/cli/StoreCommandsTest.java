@@ -71,4 +71,23 @@ class StoreCommandsTest {
         }
         return out.toString();
     }
+
+    @Test
+    void nightlyRefusesAMissingSpecBeforeRunningAnything() {
+        Path missing = runs.resolve("no-such-nightly.yaml");
+        assertThat(Main.execute("nightly", "--spec", missing.toString(), "--out", runs.resolve("n").toString())).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(runs.resolve("n")).doesNotExist();
+    }
+
+    @Test
+    void theNightlysNameSurvivesResultsJsonAndImport() throws Exception {
+        List<RunLayout> nights = Nights.writeWithPlantedNight2(runs, "my-nightly.yaml");
+        assertThat(nights.get(1).readResults().run().nightly()).isEqualTo("my-nightly.yaml");
+        assertThat(Files.readString(nights.get(1).results())).contains("\"nightly\" : \"my-nightly.yaml\"");
+        Path db = runs.resolve("x.db");
+        assertThat(Main.execute("import", "--db", db.toString(), nights.get(0).dir().toString(), nights.get(1).dir().toString())).isZero();
+        try (ResultsStore store = ResultsStore.open(StoreLocation.sqliteFile(db, "test"))) {
+            assertThat(store.earlier(new ResultsStore.Lineage("another spec's hash", "my-nightly.yaml"), "9999", "none", 5)).hasSize(2);
+        }
+    }
 }

@@ -129,4 +129,46 @@ class ComparisonTest {
                 .satisfies(c -> assertThat(c.regression()).isTrue());
         assertThat(changes).extracting(Comparison.Change::kind).doesNotContain("during_mb_s");
     }
+
+    private static Results nights(String kernel, double... unbindMs) {
+        List<CellResult> cells = new ArrayList<>();
+        for (int i = 0; i < unbindMs.length; i++) {
+            cells.add(cell(kernel, i + 1, "PIN_REFUSED", unbindMs[i], null)
+                    .withMeasurements(List.of(dev.kfit.verdict.Measurement.ms("unbind_ms", unbindMs[i]))));
+        }
+        return new Results(new Results.RunInfo("s", "t", "h", "q", "TCG", List.of(), "i"), cells);
+    }
+
+    @Test
+    void theRankTestCannotBeSignificantWithThreeRepetitionsASideOrFewer() {
+        assertThat(RankTest.smallestPValue(2, 2)).isEqualTo(1.0);
+        assertThat(RankTest.smallestPValue(3, 3)).isGreaterThan(Comparison.ALPHA);
+        assertThat(RankTest.smallestPValue(4, 4)).isLessThan(Comparison.ALPHA);
+        assertThat(RankTest.smallestPValue(3, 10)).isLessThan(Comparison.ALPHA);
+    }
+
+    @Test
+    void withTwoRepetitionsASideASecondAddedToTheUnbindIsARegressionAndItsRemovalAChange() {
+        // The planted one-second sleep in nvme_remove: 0.15-0.2 s unbinds against 1.2 s ones.
+        List<Comparison.Change> slower = Comparison.compare(nights("6.12", 160, 190), nights("6.12", 1170, 1210));
+        assertThat(slower).singleElement().satisfies(c -> {
+            assertThat(c.regression()).isTrue();
+            assertThat(c.kind()).isEqualTo("unbind_ms");
+            assertThat(c.detail()).startsWith("median 175 ms -> 1190 ms (+580 %), every value 6.2x or more above")
+                    .contains("n=2/2");
+        });
+        assertThat(Comparison.compare(nights("6.12", 1170, 1210), nights("6.12", 150, 170))).singleElement().satisfies(c -> {
+            assertThat(c.regression()).as("faster is no regression").isFalse();
+            assertThat(c.detail()).contains("below the older run's");
+        });
+    }
+
+    @Test
+    void withFewRepetitionsOverlappingOrMerelyDoubledOrSingleValuesAreNoChange() {
+        assertThat(Comparison.compare(nights("6.12", 160, 400), nights("6.12", 390, 1200))).as("overlapping").isEmpty();
+        assertThat(Comparison.compare(nights("6.12", 160, 190), nights("6.12", 370, 400))).as("closest values under 2x apart").isEmpty();
+        assertThat(Comparison.compare(nights("6.12", 160), nights("6.12", 5000))).as("one value a side").isEmpty();
+        assertThat(Comparison.compare(nights("6.12", 160, 170, 180), nights("6.12", 400, 410, 420)))
+                .as("three a side: still the jump rule").singleElement().satisfies(c -> assertThat(c.regression()).isTrue());
+    }
 }

@@ -86,4 +86,36 @@ public final class Nights {
                 splats, List.of(), null, java.util.Map.of(), "cells/" + id + "/console.log", java.util.Map.of(), "cells/" + id + "/history.jsonl",
                 verdict.equals("INFRA_ERROR") ? "ssh: connection refused" : null, startedAt(night), 20.0, 1, null, m);
     }
+
+    static final dev.kfit.kernel.KernelBuild.AppliedPatch PLANTED = new dev.kfit.kernel.KernelBuild.AppliedPatch(
+            "0001-nvme-pci-planted-one-second-sleep-in-nvme_remove.patch", "/src/planted/0001.patch", "ab".repeat(32));
+
+    /**
+     * The three nights as nights of the nightly {@code nightly} (null: none), night 2's spec text
+     * different (a patch added tonight) and its plain 6.12 built with {@link #PLANTED}; every kernel
+     * records its patch set, as kfit does. Returns their layouts, oldest first.
+     */
+    public static List<RunLayout> writeWithPlantedNight2(Path parent, String nightly) throws IOException {
+        List<RunLayout> out = new ArrayList<>();
+        for (int night = 1; night <= 3; night++) {
+            RunLayout l = new RunLayout(parent.resolve("night" + night).toAbsolutePath());
+            Files.createDirectories(l.dir());
+            Files.writeString(l.spec(), night == 2 ? SPEC + "# with the planted delay\n" : SPEC);
+            Results r = results(night);
+            List<dev.kfit.kernel.KernelBuild.AppliedPatch> plain = night == 2 ? List.of(PLANTED) : List.of();
+            String built = startedAt(night);
+            List<Results.KernelInfo> kernels = r.run().kernels().stream().map(k -> {
+                List<dev.kfit.kernel.KernelBuild.AppliedPatch> set = k.label().equals("6.12") ? plain
+                        : List.of(new dev.kfit.kernel.KernelBuild.AppliedPatch("0001.patch", "/src/0001.patch", "cd".repeat(32)));
+                return new Results.KernelInfo(k.label(), k.kernelVersion(), k.source(), set.stream().map(a -> a.name()).toList(),
+                        k.compiler(), k.cacheKey(), k.cached(), k.buildSeconds(), k.buildLog(), built,
+                        dev.kfit.kernel.KernelBuild.AppliedPatch.patchsetHash(set.stream().map(a -> a.sha256()).toList()), set);
+            }).toList();
+            Results.RunInfo i = r.run();
+            new Results(new Results.RunInfo(i.spec(), i.startedAt(), i.host(), i.qemu(), i.accel(), kernels, i.guestImage(),
+                    i.concurrency(), null, null, null, nightly), r.cells()).write(l.results());
+            out.add(l);
+        }
+        return out;
+    }
 }

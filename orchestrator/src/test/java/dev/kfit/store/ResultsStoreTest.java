@@ -132,6 +132,81 @@ class ResultsStoreTest {
     }
 
     @Test
+    void nightsOfOneNightlyFollowEachOtherEvenWhenItsSpecChanged() throws Exception {
+        // Night 2 added a patch: another spec text. Night 3 (night 1's text again) follows night 2 all the same.
+        List<RunLayout> nights = Nights.writeWithPlantedNight2(runs, "trend-nightly.yaml");
+        assertThat(nights.get(2).previousOfSameSpec().orElseThrow().dir()).as("beside it, no store yet").isEqualTo(nights.get(1).dir());
+        try (ResultsStore store = open()) {
+            nights.forEach(store::record);
+            assertThat(store.earlier(new ResultsStore.Lineage(ResultsStore.sha256(Nights.SPEC), "trend-nightly.yaml"), Nights.startedAt(3),
+                    ResultsStore.runKey(nights.get(2).dir()), 5)).extracting(ResultsStore.StoredRun::dir)
+                    .containsExactly(nights.get(1).dir().toString(), nights.get(0).dir().toString());
+            assertThat(store.earlier(new ResultsStore.Lineage(ResultsStore.sha256(Nights.SPEC), null), Nights.startedAt(3),
+                    ResultsStore.runKey(nights.get(2).dir()), 5)).as("by the spec's text alone").extracting(ResultsStore.StoredRun::dir)
+                    .containsExactly(nights.get(0).dir().toString());
+        }
+        assertThat(Recording.previousNight(nights.get(2), null, System.err).orElseThrow().name()).isEqualTo(nights.get(1).dir().toString());
+        assertThat(Recording.previousNight(nights.get(1), null, System.err).orElseThrow().name()).isEqualTo(nights.get(0).dir().toString());
+    }
+
+    @Test
+    void runsWithoutANightlyNameStillFollowOnlyTheSameSpecText() throws Exception {
+        List<RunLayout> nights = Nights.writeWithPlantedNight2(runs, null);
+        try (ResultsStore store = open()) {
+            nights.forEach(store::record);
+        }
+        assertThat(Recording.previousNight(nights.get(2), null, System.err).orElseThrow().name()).isEqualTo(nights.get(0).dir().toString());
+        assertThat(Recording.previousNight(nights.get(1), null, System.err)).isEmpty();
+    }
+
+    @Test
+    void aPatchAddedAndRemovedOnOneVersionIsABuildChangeOnTheTrend() throws Exception {
+        List<RunLayout> nights = Nights.writeWithPlantedNight2(runs, "n.yaml");
+        try (ResultsStore store = open()) {
+            nights.forEach(store::record);
+            Trend t = store.trend(ResultsStore.Query.all());
+            List<Trend.VersionChange> plain = t.versions().stream().filter(v -> v.kernel().equals("6.12")).toList();
+            assertThat(plain).extracting(v -> v.at().startedAt() + " " + v.describe()).containsExactly(
+                    Nights.startedAt(2) + " patches +" + Nights.PLANTED.name(),
+                    Nights.startedAt(3) + " 6.12.117 -> 6.12.118; patches -" + Nights.PLANTED.name());
+            assertThat(plain.get(0).versionChanged()).isFalse();
+            assertThat(plain.get(0).patchLabel()).isEqualTo("patches +1");
+            // The series kept its patch set: only its version moved.
+            assertThat(t.versions()).filteredOn(v -> v.kernel().equals("6.12-series")).singleElement()
+                    .satisfies(v -> assertThat(v.patchesChanged()).isFalse());
+            assertThat(series(t, "6.12", "unbind_ms").runs()).extracting(r -> r.patches().size()).containsExactly(0, 1, 0);
+        }
+    }
+
+    @Test
+    void aStoreOfSchemaVersion1IsMigratedAndItsOldRunsHaveNoPatchChanges() throws Exception {
+        List<RunLayout> nights = Nights.writeWithPlantedNight2(runs, "n.yaml");
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + runs.resolve(StoreLocation.FILE_NAME));
+             var st = c.createStatement()) {
+            st.execute("CREATE TABLE kfit_schema (version INTEGER NOT NULL)");
+            for (String sql : Schema.MIGRATIONS.get(0)) {
+                st.execute(sql);
+            }
+            st.execute("INSERT INTO kfit_schema (version) VALUES (1)");
+            st.execute("INSERT INTO runs (run_key, dir, recorded_on, started_at, recorded_at) VALUES ('old:x', 'x', 'old', '2026-11-01T00:00:00Z', 'now')");
+            st.execute("INSERT INTO cells (run_key, cell_id, kernel_line, kernel, kernel_version, scenario, repetition, verdict)"
+                    + " VALUES ('old:x', 'c', '" + Nights.LINE + "', '6.12', '6.12.117', 'unbind-latency', 1, 'PIN_REFUSED')");
+        }
+        try (ResultsStore store = open()) {
+            nights.forEach(store::record);
+            Trend t = store.trend(new ResultsStore.Query(null, "6.12", null));
+            assertThat(t.series()).isNotEmpty();
+            // Nothing known about the old run's patches: no change marked against it.
+            assertThat(t.versions()).extracting(v -> v.at().startedAt()).containsExactly(Nights.startedAt(2), Nights.startedAt(3));
+        }
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + runs.resolve(StoreLocation.FILE_NAME));
+             var st = c.createStatement(); var rs = st.executeQuery("SELECT version FROM kfit_schema")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getInt(1)).isEqualTo(Schema.current());
+        }
+    }
+
+    @Test
     void aRunWhoseDirectoryWasDeletedIsPassedOver() throws Exception {
         List<RunLayout> nights = Nights.write(runs);
         try (ResultsStore store = open()) {

@@ -48,6 +48,31 @@ class TrendReportTest {
     }
 
     @Test
+    void aPatchChangeIsMarkedAndEveryChartHasItsNumbersInATable() throws Exception {
+        Trend t;
+        try (ResultsStore store = ResultsStore.open(StoreLocation.sqliteFile(runs.resolve("t.db"), "test"))) {
+            Nights.writeWithPlantedNight2(runs, "n.yaml").forEach(store::record);
+            t = store.trend(new ResultsStore.Query(null, "6.12", null));
+        }
+        String html = TrendReport.render(t, "t");
+        String chart = html.substring(html.indexOf("<h3>unbind_ms (ms)</h3>"));
+        chart = chart.substring(0, chart.indexOf("</table>"));
+        assertThat(chart).contains("<g class=\"version-change-mark patches-change-mark\"><title>6.12: patches +"
+                + Nights.PLANTED.name() + " from 2026-11-28 02:00</title>", "class=\"version-change patches-change\"", ">patches +1</text>",
+                ">6.12.118 patches -1</text>");
+        assertThat(chart).contains("<table class=\"medians\" data-kernel-line=\"" + Nights.LINE
+                + "\" data-kernel=\"6.12\" data-scenario=\"unbind-latency\" data-measurement=\"unbind_ms\" data-unit=\"ms\">");
+        // night 3's INFRA_ERROR cell is left out: 140 and 150, median 145
+        assertThat(chart.split("<tr data-run-key=", -1)).hasSize(4);
+        assertThat(chart).contains("data-median=\"150.0\"><td>2026-11-27 02:00</td><td>6.12.117</td><td>0</td><td class=\"num\">3</td>"
+                + "<td class=\"num\">150</td><td class=\"num\">145 to 155</td><td class=\"num\">140 to 160</td></tr>");
+        assertThat(chart).contains("data-median=\"145.0\"><td>2026-11-29 02:00</td>");
+        assertThat(html).contains("<td>2026-11-28 02:00</td><td>6.12</td><td>6.12.117</td><td>6.12.117</td><td>patches +" + Nights.PLANTED.name() + "</td>");
+        assertThat(TrendText.render(t)).contains("  kernel patches +" + Nights.PLANTED.name() + " from 2026-11-28 02:00",
+                "  kernel version 6.12.117 -> 6.12.118; patches -" + Nights.PLANTED.name() + " from 2026-11-29 02:00");
+    }
+
+    @Test
     void anEmptyStoreSaysSo() {
         assertThat(TrendReport.render(new Trend(java.util.List.of(), java.util.List.of(), java.util.List.of(), java.util.List.of()), "t"))
                 .contains("holds no runs that match");
