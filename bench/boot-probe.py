@@ -35,8 +35,12 @@ def free_port():
 
 
 def argv_from_log(path):
-    line = [l for l in open(path) if l.startswith("qemu-system")][0]
-    return shlex.split(line)
+    # kfit logs its argv joined by spaces, unquoted: the kernel command line is the words between
+    # -append and the next option.
+    words = [l for l in open(path) if l.startswith("qemu-system")][0].split()
+    i = words.index("-append")
+    j = next(k for k in range(i + 1, len(words)) if words[k].startswith("-"))
+    return words[:i + 1] + [" ".join(words[i + 1:j])] + words[j:]
 
 
 NO_VALUE = {"-nodefaults", "-no-user-config", "-no-reboot"}
