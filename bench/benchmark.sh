@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # kfit benchmark (not a test): prints what a run costs on this machine.
-#   boot-to-SSH time per guest, warm `reproduce` wall time, cells per hour for the nightly spec,
+#   boot-to-SSH time per guest and its median, split into phases (bench/boot-phases.py), warm
+#   `reproduce` wall time beside the scenario's hold, cells per hour for the nightly spec,
 #   peak QEMU memory per guest.
 # Run it after one `./kfit reproduce` and one `./kfit nightly --repetitions 1` have filled the caches,
 # so that no build is timed:
@@ -46,23 +47,15 @@ for i in $(seq 1 "$RUNS"); do
     n=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['cells']))" "$OUT/run$i/results.json")
     total=$(echo "$total + $secs" | bc)
     cells=$((cells + n))
-    printf 'warm reproduce run %d: %.1f s for %d cells, peak QEMU RSS %d MiB\n' "$i" "$secs" "$n" $(( $(cat "$OUT/peak") / 1024 ))
-    # Boot-to-SSH from each cell's history: boot_start (QEMU started) to ssh_ready (logged in).
-    python3 - "$OUT/run$i" <<'PY'
-import json, pathlib, sys
-for h in sorted(pathlib.Path(sys.argv[1]).glob("cells/*/history.jsonl")):
-    start, ready = {}, {}
-    for line in h.read_text().splitlines():
-        e = json.loads(line)
-        g = e.get("data", {}).get("guest")
-        if e["type"] == "boot_start": start[g] = e["hostMs"]
-        if e["type"] == "ssh_ready": ready[g] = e["hostMs"]
-    for g in start:
-        if g in ready:
-            print(f"  {h.parent.name} {g}: boot to SSH {(ready[g] - start[g]) / 1000:.1f} s")
-PY
+    # The hold sets a floor under the run: the patched kernel's unbind waits for it.
+    hold=$(sed -n 's/^ *hold: *\([0-9.]*s\).*/\1/p' "$OUT/run$i/spec.yaml" | head -1)
+    printf 'warm reproduce run %d: %.1f s for %d cells (the scenario holds the pin %s), peak QEMU RSS %d MiB\n' \
+        "$i" "$secs" "$n" "${hold:-?}" $(( $(cat "$OUT/peak") / 1024 ))
+    # Boot-to-SSH per guest from each cell's history, split into phases with the guest's console.
+    python3 "$ROOT/bench/boot-phases.py" "$OUT/run$i" | tee -a "$OUT/boots.txt"
 done
-printf 'cells per hour (warm reproduce, sequential): %.0f\n' "$(echo "3600 * $cells / $total" | bc -l)"
+[ "$RUNS" -gt 1 ] && python3 "$ROOT/bench/boot-phases.py" --median-only "$OUT"/run*
+printf 'cells per hour (warm reproduce): %.0f\n' "$(echo "3600 * $cells / $total" | bc -l)"
 
 if [ "${KFIT_BENCH_HOSTS:-off}" = on ]; then
     # One host against two test hosts (containers made by the tests' TestHosts on this same machine).

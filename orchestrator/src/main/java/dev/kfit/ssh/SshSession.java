@@ -44,7 +44,8 @@ import org.apache.sshd.common.util.security.SecurityUtils;
 public final class SshSession implements AutoCloseable {
     /** Per stream; beyond this the rest is dropped with a marker. */
     static final int MAX_CAPTURE_BYTES = 4 * 1024 * 1024;
-    private static final Duration RETRY_PAUSE = Duration.ofMillis(500);
+    /** Between refused attempts on a booting guest: short, since a guest's sshd comes up within moments of "ready". */
+    private static final Duration RETRY_PAUSE = Duration.ofMillis(100);
 
     private final SshTarget target;
     private final SshClient client;
@@ -154,7 +155,7 @@ public final class SshSession implements AutoCloseable {
     }
 
     /**
-     * Waits for a booting guest's sshd: retries {@link #connect} every ~500 ms until {@code overall} has passed.
+     * Waits for a booting guest's sshd: retries {@link #connect} every ~100 ms until {@code overall} has passed.
      * Gives up at once when {@code stillAlive} turns false (the VM process died) or the host key is wrong
      * (retrying cannot fix that).
      */

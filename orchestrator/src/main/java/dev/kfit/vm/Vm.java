@@ -27,6 +27,8 @@ public final class Vm implements AutoCloseable {
     /** Printed by the guest's init once sshd is listening. */
     public static final String READY_MARKER = "kfit-init: ready";
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(10);
+    /** How often a boot wait looks at the console: every poll's delay adds to boot-to-SSH. */
+    static final Duration READY_POLL = Duration.ofMillis(50);
 
     private final Host host;
     private final QemuConfig config;
@@ -134,7 +136,7 @@ public final class Vm implements AutoCloseable {
     }
 
     /**
-     * {@link #awaitReady(Duration)}, running {@code check} on every poll (every 250 ms): a check that
+     * {@link #awaitReady(Duration)}, running {@code check} on every poll (every {@link #READY_POLL}): a check that
      * throws ends the wait with its exception (the testbed's: a crashed kernel, a silent console).
      */
     public void awaitReady(Duration timeout, Runnable check) {
@@ -149,7 +151,7 @@ public final class Vm implements AutoCloseable {
                         + " before the guest was ready\n" + LocalHost.tail(qemuLog, 2000)
                         + "\n--- console tail ---\n" + LocalHost.tail(console(), 3000), console());
             }
-            process.waitFor(Duration.ofMillis(250));
+            process.waitFor(READY_POLL);
         }
         throw new BootException("guest " + name() + ": not ready after " + timeout.toSeconds() + " s (no '"
                 + READY_MARKER + "' on the console)\n--- console tail ---\n" + LocalHost.tail(console(), 3000), console());

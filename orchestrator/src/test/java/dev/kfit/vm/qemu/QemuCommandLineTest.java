@@ -88,6 +88,9 @@ class QemuCommandLineTest {
         // -no-reboot turns a panic (panic=1 reboots) into QEMU exiting; -nodefaults keeps stray devices out.
         assertThat(argv).contains("-no-reboot", "-nodefaults");
         assertThat(value(argv, "-display")).isEqualTo("none");
+        // The short boot path: qboot, and no option ROM on the NIC.
+        assertThat(value(argv, "-bios")).isEqualTo("qboot.rom");
+        assertThat(argv).anyMatch(x -> x.startsWith("e1000,netdev=mgmt,") && x.endsWith(",romfile="));
     }
 
     @Test
@@ -159,8 +162,8 @@ class QemuCommandLineTest {
                 "socket,id=peer0,listen=127.0.0.1:41000",
                 "socket,id=peer1,connect=127.0.0.1:41001");
         assertThat(values(argv, "-device")).contains(
-                "e1000,id=nic-peer0,netdev=peer0,mac=52:54:00:00:01:01",
-                "e1000,id=nic-peer1,netdev=peer1,mac=52:54:00:00:01:02");
+                "e1000,id=nic-peer0,netdev=peer0,mac=52:54:00:00:01:01,romfile=",
+                "e1000,id=nic-peer1,netdev=peer1,mac=52:54:00:00:01:02,romfile=");
     }
 
     @Test
