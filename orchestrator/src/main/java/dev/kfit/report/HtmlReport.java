@@ -461,7 +461,10 @@ public final class HtmlReport {
             for (CellResult.SplatResult s : c.splats()) {
                 any = true;
                 h.append("<details><summary>").append(esc(c.id())).append(" (").append(esc(String.valueOf(s.guest()))).append("): ")
-                        .append(esc(s.type())).append(" ").append(esc(s.title())).append("</summary><pre>")
+                        .append(esc(s.type())).append(" ").append(esc(s.title()))
+                        .append(s.count() > 1 ? " (printed " + s.count() + " times)" : "")
+                        .append(s.corrupted() ? " (log cut or interleaved: the title may name the wrong function)" : "")
+                        .append("</summary><pre>")
                         .append(esc(s.excerpt())).append("</pre></details>\n");
             }
         }
