@@ -203,23 +203,31 @@ public record CellResult(
     /**
      * One finding of a cell: a kernel report, however many times the console printed it.
      *
-     * @param guest the guest whose console printed it
-     * @param count how many times it was printed (the hung-task detector reports a task every check
-     *              interval); results.json written before counts existed has no {@code count}, read as 1
+     * @param guest     the guest whose console printed it
+     * @param count     how many times it was printed (the hung-task detector reports a task every check
+     *                  interval); results.json written before counts existed has no {@code count}, read as 1
+     * @param corrupted its log was cut or interleaved with another report's, so its title may name the
+     *                  wrong function ({@link dev.kfit.monitor.Splat#corrupted()}); results.json written
+     *                  before the flag existed has none, read as false
      */
-    public record SplatResult(String type, String title, double timestamp, String excerpt, String guest, int count) {
+    public record SplatResult(String type, String title, double timestamp, String excerpt, String guest, int count,
+                              boolean corrupted) {
         public SplatResult {
             count = Math.max(count, 1);
         }
 
+        public SplatResult(String type, String title, double timestamp, String excerpt, String guest, int count) {
+            this(type, title, timestamp, excerpt, guest, count, false);
+        }
+
         public SplatResult(String type, String title, double timestamp, String excerpt, String guest) {
-            this(type, title, timestamp, excerpt, guest, 1);
+            this(type, title, timestamp, excerpt, guest, 1, false);
         }
 
         /** {@code splat} as printed on {@code guest}'s console. */
         public static SplatResult of(dev.kfit.monitor.Splat splat, String guest) {
             return new SplatResult(splat.type().name(), splat.title(), splat.timestamp(), splat.excerpt(), guest,
-                    splat.count());
+                    splat.count(), splat.corrupted());
         }
     }
 }

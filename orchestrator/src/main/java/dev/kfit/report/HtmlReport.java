@@ -604,9 +604,10 @@ public final class HtmlReport {
 
     /**
      * One kernel report as the run saw it: every cell whose consoles printed it (same type and
-     * normalised title), how often in all, and the first cell's excerpt.
+     * normalised title), how often in all, the first cell's excerpt, and whether any print of it was cut
+     * or interleaved (its title may then name the wrong function).
      */
-    record SplatGroup(String type, String title, int printed, List<String> cells, String excerpt) {
+    record SplatGroup(String type, String title, int printed, List<String> cells, String excerpt, boolean corrupted) {
     }
 
     /** The run's splats grouped by type and title, in the order first seen. */
@@ -614,16 +615,20 @@ public final class HtmlReport {
         Map<List<String>, CellResult.SplatResult> first = new LinkedHashMap<>();
         Map<List<String>, Integer> printed = new LinkedHashMap<>();
         Map<List<String>, java.util.Set<String>> cells = new LinkedHashMap<>();
+        java.util.Set<List<String>> corrupted = new java.util.HashSet<>();
         for (CellResult c : r.cells()) {
             for (CellResult.SplatResult s : c.splats()) {
                 List<String> key = Arrays.asList(s.type(), s.title());
                 first.putIfAbsent(key, s);
+                if (s.corrupted()) {
+                    corrupted.add(key);
+                }
                 printed.merge(key, s.count(), Integer::sum);
                 cells.computeIfAbsent(key, k -> new java.util.LinkedHashSet<>()).add(c.id());
             }
         }
         return first.entrySet().stream().map(e -> new SplatGroup(e.getValue().type(), e.getValue().title(), printed.get(e.getKey()),
-                List.copyOf(cells.get(e.getKey())), e.getValue().excerpt())).toList();
+                List.copyOf(cells.get(e.getKey())), e.getValue().excerpt(), corrupted.contains(e.getKey()))).toList();
     }
 
     private static void splats(StringBuilder h, Results r) {
@@ -637,6 +642,7 @@ public final class HtmlReport {
                 .append("<table id=\"splats\"><tr><th>kind</th><th>title</th><th>printed</th><th>cells</th></tr>\n");
         for (SplatGroup g : groups) {
             h.append("<tr class=\"splat\"><td>").append(esc(g.type())).append("</td><td><details><summary>").append(esc(g.title()))
+                    .append(g.corrupted() ? " (log cut or interleaved: the title may name the wrong function)" : "")
                     .append("</summary><pre>").append(esc(g.excerpt())).append("</pre></details></td><td>").append(g.printed())
                     .append(g.printed() == 1 ? " time" : " times").append("</td><td>").append(Headline.plural(g.cells().size(), "cell")).append(": ")
                     .append(String.join(", ", g.cells().stream().map(id -> "<a href=\"#" + cellAnchor(id) + "\">" + esc(id) + "</a>").toList()))

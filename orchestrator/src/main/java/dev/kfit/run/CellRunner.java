@@ -230,7 +230,7 @@ public final class CellRunner {
         splats.add(s);
         results.add(CellResult.SplatResult.of(s, guest));
         history.host("splat", Map.of("guest", guest, "type", s.type().name(), "title", s.title(),
-                "timestamp", s.timestamp()));
+                "timestamp", s.timestamp(), "count", s.count(), "corrupted", s.corrupted()));
     }
 
     private static boolean failed(Future<?> f) {

@@ -95,7 +95,8 @@ public final class Testbed implements AutoCloseable {
         Map<String, List<String>> kernelArgs = new LinkedHashMap<>();
         for (String g : order) {
             nics.put(g, new ArrayList<>());
-            kernelArgs.put(g, new ArrayList<>());
+            // The spec's own words first (kernel_args:), then what the links add.
+            kernelArgs.put(g, new ArrayList<>(topology.find(g).kernelArgs()));
             ifaceToward.put(g, new LinkedHashMap<>());
             hostOf.put(g, placement.of(g));
         }

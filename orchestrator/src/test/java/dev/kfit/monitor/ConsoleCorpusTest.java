@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -30,12 +31,20 @@ import org.junit.jupiter.params.provider.MethodSource;
  * hand-made ones of the first kinds; {@code console-kinds/} one console per kind of report in the
  * formats 6.12's and 7.2's sources print (lib/bug.c, kernel/panic.c, kernel/hung_task.c,
  * kernel/locking/lockdep.c, lib/ubsan.c, mm/kasan/report.c, mm/kfence/report.c,
- * arch/x86/kernel/dumpstack.c), with cut and interleaved reports and hung-task repeats.
- * Real consoles are added as they come.
+ * arch/x86/kernel/dumpstack.c), with cut and interleaved reports and hung-task repeats;
+ * {@code console-planted/} real consoles of kfit runs of tests/specs/planted-faults.yaml, one per fault
+ * planted in nvme_remove, checked also against what the console itself says was planted
+ * ({@link #eachPlantedConsoleGivesOneSplatNamingThePlantedFunction}). Real consoles are added as they come.
  */
 class ConsoleCorpusTest {
 
-    static final List<String> DIRS = List.of("console", "console-kinds");
+    static final List<String> DIRS = List.of("console", "console-kinds", "console-planted");
+    /** The guest's own word on which fault it fired (tests/patches/planted-faults): "kfit: planted fault NAME". */
+    private static final Pattern PLANTED = Pattern.compile("(?m)\\] nvme \\S+: kfit: planted fault (\\S+)$");
+    /** The splat type each planted fault must give. */
+    private static final Map<String, SplatType> PLANTED_TYPES = Map.of("warn", SplatType.WARNING,
+            "refcount", SplatType.WARNING, "hang", SplatType.HUNG_TASK, "bug", SplatType.BUG,
+            "null-deref", SplatType.BUG);
 
     private static final Pattern PRINTK_PREFIX = Pattern.compile("^\\[\\s*\\d+\\.\\d+\\] ");
 
@@ -76,6 +85,57 @@ class ConsoleCorpusTest {
             assertThat(s.excerpt().lines().count()).isBetween(1L, (long) ConsoleParser.MAX_EXCERPT_LINES);
             assertThat(s.excerpt()).doesNotContain("\r");
         }
+    }
+
+    static Stream<String> plantedLogs() throws IOException {
+        return logs().filter(n -> n.startsWith("console-planted/"));
+    }
+
+    /**
+     * Independent of the .expected files: the console names the fault it fired, and its one splat must
+     * be of that fault's type, name the function {@code kfit_planted_<fault>} and be whole; the hung task,
+     * reported at every check while it waited, must be one splat counting every print.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("plantedLogs")
+    void eachPlantedConsoleGivesOneSplatNamingThePlantedFunction(String name) throws IOException {
+        String text = Files.readString(resource(name), StandardCharsets.UTF_8);
+        Matcher fired = PLANTED.matcher(text);
+        assertThat(fired.find()).as("%s says which fault it planted", name).isTrue();
+        String fault = fired.group(1);
+        assertThat(fired.find()).as("%s fired one fault", name).isFalse();
+        assertThat(PLANTED_TYPES).containsKey(fault);
+
+        List<Splat> splats = ConsoleParser.distinct(ConsoleParser.parse(resource(name), 0));
+
+        assertThat(splats).as(name).hasSize(1);
+        Splat s = splats.get(0);
+        assertThat(s.type()).as(s.title()).isEqualTo(PLANTED_TYPES.get(fault));
+        assertThat(s.title()).endsWith(" in kfit_planted_" + fault.replace('-', '_'));
+        assertThat(s.corrupted()).as(s.title()).isFalse();
+        if (fault.equals("refcount")) {
+            assertThat(s.title()).contains("refcount");
+        }
+        long prints = Pattern.compile("(?m)\\] INFO: task \\S+ blocked for more than").matcher(text).results().count();
+        if (fault.equals("hang")) {
+            assertThat(prints).as("the detector's prints").isGreaterThan(1);
+            assertThat(s.count()).isEqualTo((int) prints);
+        } else {
+            assertThat(prints).isZero();
+            assertThat(s.count()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void everyPlantedFaultHasAConsole() throws IOException {
+        Set<String> faults = new TreeSet<>();
+        for (String name : plantedLogs().toList()) {
+            Matcher m = PLANTED.matcher(Files.readString(resource(name), StandardCharsets.UTF_8));
+            if (m.find()) {
+                faults.add(m.group(1));
+            }
+        }
+        assertThat(faults).containsExactlyInAnyOrderElementsOf(PLANTED_TYPES.keySet());
     }
 
     /** Together the corpus and {@link ConsoleParserTest#ROW_EXAMPLES} start a report of every row of the table. */

@@ -252,6 +252,21 @@ class HtmlReportTest {
     }
 
     @Test
+    void aSplatSaysHowOftenItWasPrintedAndWhetherItsLogWasCut() {
+        CellResult cell = new CellResult("k.s.r1", "k", "6.12.117", "debian:linux-source-6.12", List.of(), "s", 1,
+                "FAIL", new CellResult.Pin(false, 14), 100.0, null, List.of(
+                        new CellResult.SplatResult("HUNG_TASK", "INFO: task sh blocked in state D in f", 7.0, "x",
+                                "target", 3, false),
+                        new CellResult.SplatResult("WARNING", "WARNING in g", 9.0, "y", "target", 1, true),
+                        new CellResult.SplatResult("WARNING", "WARNING in h", 9.5, "z", "target", 1, false)),
+                List.of(), null, Map.of(), "c", Map.of(), "h", null, "2026-11-25T12:00:00Z", 40.0, 1);
+        String html = HtmlReport.render(Cells.results(cell));
+        assertThat(html).contains("in f</summary>").containsPattern("in f</summary>.*</details></td><td>3 times</td>")
+                .contains("WARNING in g (log cut or interleaved: the title may name the wrong function)</summary>")
+                .contains("WARNING in h</summary>");
+    }
+
+    @Test
     void aRunWithoutMeasurementsStillRenders() {
         String html = HtmlReport.render(Cells.results(Cells.infra()));
         assertThat(html).contains("No cell measured an unbind").endsWith("</html>\n");

@@ -225,11 +225,36 @@ class SpecTopologyTest {
     }
 
     @Test
+    void kernelArgsAreReadInOrderAndDefaultToNone() {
+        Spec s = parse(MINIMAL + oneGuest("{name: target, cmb: 64M, kernel_args: [nvme.planted_fault=warn, quiet]}"));
+        assertThat(s.topology("t").find("target").kernelArgs()).containsExactly("nvme.planted_fault=warn", "quiet");
+        assertThat(s.topology("single").find("target").kernelArgs()).isEmpty();
+        assertThat(parse(MINIMAL + CHAIN).topology("chain").find("relay").kernelArgs()).isEmpty();
+    }
+
+    @Test
+    void kernelArgsMustBeSingleWordsThatKfitDoesNotSetItself() {
+        assertError(MINIMAL + oneGuest("{name: g, kernel_args: ['a b']}"), 9,
+                "kernel argument 'a b' must be one word of");
+        assertError(MINIMAL + oneGuest("{name: g, kernel_args: ['x=\"y z\"']}"), 9,
+                "kernel argument 'x=\"y z\"' must be one word of");
+        assertError(MINIMAL + oneGuest("{name: g, kernel_args: [console=tty0]}"), 9,
+                "kernel argument 'console=tty0' is one kfit sets itself");
+        assertError(MINIMAL + oneGuest("{name: g, kernel_args: [kfit.hostname=x]}"), 9,
+                "kernel argument 'kfit.hostname=x' is one kfit sets itself");
+        assertError(MINIMAL + oneGuest("{name: g, kernel_args: nvme.planted_fault=warn}"), 9,
+                "'kernel_args' must be a list, got a string");
+        // A parameter that merely starts like one of kfit's is the user's.
+        assertThat(parse(MINIMAL + oneGuest("{name: g, kernel_args: [rootdelay=1, panic_on_warn=0]}"))
+                .topology("t").find("g").kernelArgs()).containsExactly("rootdelay=1", "panic_on_warn=0");
+    }
+
+    @Test
     void unknownKeys() {
         assertError(MINIMAL + CHAIN.replace("    links:\n", "    link:\n"), 14,
                 "unknown key 'link' in topology (allowed: name, guests, links, placement)");
         assertError(MINIMAL + CHAIN.replace("cmb: 0", "cmb: 0\n        memory: 1G"), 14,
-                "unknown key 'memory' in topology guest (allowed: name, cmb, host, iommu)");
+                "unknown key 'memory' in topology guest (allowed: name, cmb, host, iommu, kernel_args)");
     }
 
     @Test
