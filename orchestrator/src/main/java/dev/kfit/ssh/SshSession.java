@@ -311,6 +311,13 @@ public final class SshSession implements AutoCloseable {
     private static SshClient newClient(ServerKeyVerifier verifier) {
         SshClient client = SshClient.setUpDefaultClient();
         client.setServerKeyVerifier(verifier);
+        // Classic X25519 first: the default picks the post-quantum sntrup761x25519, whose key generation
+        // costs the first login of a JVM a second or more and buys nothing on a loopback test link.
+        client.setKeyExchangeFactories(org.apache.sshd.common.NamedFactory.setUpTransformedFactories(false,
+                List.of(org.apache.sshd.common.kex.BuiltinDHFactories.curve25519,
+                        org.apache.sshd.common.kex.BuiltinDHFactories.curve25519_libssh,
+                        org.apache.sshd.common.kex.BuiltinDHFactories.ecdhp256),
+                org.apache.sshd.client.ClientBuilder.DH2KEX));
         // Public key only; the identity is added per session, never picked up from ~/.ssh, an agent or ~/.ssh/config.
         client.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
         client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
