@@ -90,7 +90,8 @@ class TrafficFaultsIT {
     void reportRendersWithItsPlotsInAHeadlessBrowser() throws Exception {
         Path html = run.resolve("report.html");
         assertThat(java.nio.file.Files.readString(html)).contains("<svg id=\"latency\"").contains("class=\"timeline\"");
-        java.awt.image.BufferedImage img = Browser.screenshot(html, run.resolve("report.png"), 900, 1600);
+        // Tall enough for the whole page: the headline, cells, legend and splats come before the plots.
+        java.awt.image.BufferedImage img = Browser.screenshot(html, run.resolve("report.png"), 900, 8000);
         assertThat(img.getWidth()).isEqualTo(900);
         // The plots' blue (points, throughput lines) and the shaded fault windows are on the page.
         int blue = Browser.count(img, (r, g, b) -> b > 150 && r < 120 && g < 160);
