@@ -144,7 +144,7 @@ class DistributedIT {
         JsonNode results = Kfit.results(run);
         assertThat(r.exit()).as(r.toString()).isIn(0, 1);
 
-        JsonNode partition = cell(results, "partition-during-unbind");
+        JsonNode partition = Kfit.scenarioCell(results, "partition-during-unbind");
         assertThat(partition.get("hosts").get("target").asText()).as("split over two hosts")
                 .isNotEqualTo(partition.get("hosts").get("initiator").asText());
         assertThat(partition.get("verdict").asText()).as(partition.toString()).isEqualTo("BLOCKED_UNTIL_RELEASE");
@@ -158,26 +158,17 @@ class DistributedIT {
         assertThat(mbs(traffic, healAt + 3000, healAt + 8000)).as("MB/s after the heal").isGreaterThan(0.5);
         assertThat(traffic.get("first_error")).as("first error the writer saw").isNotNull();
 
-        JsonNode netem = cell(results, "netem-during-unbind");
+        JsonNode netem = Kfit.scenarioCell(results, "netem-during-unbind");
         assertThat(netem.get("verdict").asText()).isEqualTo("BLOCKED_UNTIL_RELEASE");
         JsonNode slow = fault(netem, "netem");
         double before = mbs(netem.get("traffic"), 0, slow.get("inject_at_ms").asDouble());
         double during = mbs(netem.get("traffic"), slow.get("inject_at_ms").asDouble() + 1000, slow.get("heal_at_ms").asDouble());
         assertThat(during).as("MB/s with 50 ms each way, against %.2f before", before).isLessThan(before * 0.5);
 
-        JsonNode crash = cell(results, "host-crash-during-unbind");
+        JsonNode crash = Kfit.scenarioCell(results, "host-crash-during-unbind");
         assertThat(fault(crash, "host-crash").get("outcome").asText()).isEqualTo("OK");
         assertThat(crash.get("verdict").asText()).as(crash.toString()).isNotEqualTo("INFRA_ERROR");
         assertNoQemuLeft();
-    }
-
-    private static JsonNode cell(JsonNode results, String scenario) {
-        for (JsonNode c : results.get("cells")) {
-            if (c.get("scenario").asText().equals(scenario)) {
-                return c;
-            }
-        }
-        throw new AssertionError("no cell of " + scenario + " in " + results);
     }
 
     private static JsonNode fault(JsonNode cell, String type) {

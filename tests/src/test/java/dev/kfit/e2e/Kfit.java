@@ -85,6 +85,16 @@ final class Kfit {
         throw new AssertionError("no cell for kernel " + kernel + " in " + results);
     }
 
+    /** The first cell of {@code scenario} in a run's results. */
+    static JsonNode scenarioCell(JsonNode results, String scenario) {
+        for (JsonNode c : results.get("cells")) {
+            if (c.get("scenario").asText().equals(scenario)) {
+                return c;
+            }
+        }
+        throw new AssertionError("no cell of scenario " + scenario + " in " + results);
+    }
+
     /** Where the run directory {@code name} of an earlier test in this suite is (not emptied). */
     static Path runPath(String name) {
         return ROOT.resolve("tests/target/e2e-runs").resolve(name);

@@ -44,7 +44,7 @@ class PlantedFaultsIT {
         assertThat(results.get("cells")).hasSize(PLANTED.size());
         List<String> seen = new ArrayList<>();
         for (Planted p : PLANTED) {
-            JsonNode cell = cellOf(results, p.scenario());
+            JsonNode cell = Kfit.scenarioCell(results, p.scenario());
             String console = Files.readString(run.resolve(cell.get("console").asText()));
             // The fault was asked for on the command line, and the kernel fired that one.
             assertThat(Pattern.compile("(?m)\\] nvme \\S+: kfit: planted fault " + Pattern.quote(p.fault()) + "\r?$")
@@ -75,14 +75,4 @@ class PlantedFaultsIT {
         }
         System.out.printf("kfit e2e: planted faults in %d s:%n  %s%n", r.elapsed().toSeconds(), String.join("\n  ", seen));
     }
-
-    private static JsonNode cellOf(JsonNode results, String scenario) {
-        for (JsonNode c : results.get("cells")) {
-            if (c.get("scenario").asText().equals(scenario)) {
-                return c;
-            }
-        }
-        throw new AssertionError("no cell of scenario " + scenario + " in " + results);
-    }
-
 }
