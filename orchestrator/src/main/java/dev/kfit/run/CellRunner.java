@@ -114,11 +114,7 @@ public final class CellRunner {
                     history.host("scenario_start", Map.of("scenario", scenario.name(), "console_offsets", offsets));
                     progress.phase(id, "running " + scenario.name());
                     // The scenario runs on its own thread so that a crash on a console ends the wait for it.
-                    scenarioThread = Executors.newSingleThreadExecutor(r -> {
-                        Thread t = new Thread(r, "kfit-scenario-" + id);
-                        t.setDaemon(true);
-                        return t;
-                    });
+                    scenarioThread = Executors.newSingleThreadExecutor(DaemonThreads.named("kfit-scenario-" + id));
                     Future<ScenarioOutcome> running = scenarioThread.submit(() -> scenario.run(tb));
                     Optional<CrashWatch.Crash> crashed = tb.watch().awaitOrCrash(running);
                     if (crashed.isEmpty() && failed(running) && tb.watch().poll().isPresent()) {

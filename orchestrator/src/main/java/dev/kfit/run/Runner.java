@@ -162,11 +162,7 @@ public final class Runner {
         if (prebuilt == null) {
             // The image (debootstrap: downloads and unpacking) is built beside the kernels (the
             // compiler): on a fresh machine that hides most of its one to two minutes.
-            imageThread = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "kfit-image");
-                t.setDaemon(true);
-                return t;
-            });
+            imageThread = Executors.newSingleThreadExecutor(DaemonThreads.named("kfit-image"));
             imageJob = imageThread.submit(() -> {
                 try {
                     return new ImageBuilder(host, cache, root.resolve("guest-images"), progress::log).build();
@@ -261,11 +257,7 @@ public final class Runner {
         progress.cells(plan.size(), kept, plan.stream().filter(c -> !board.has(c.id()))
                 .map(c -> new Progress.Planned(c.id(), c.kernel().label(), c.scenario().name())).toList());
 
-        ExecutorService pool = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "kfit-cell");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = Executors.newCachedThreadPool(DaemonThreads.named("kfit-cell"));
         List<Future<?>> running = new ArrayList<>();
         try {
             for (CellSpec c : plan) {
