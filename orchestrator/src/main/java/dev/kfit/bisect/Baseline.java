@@ -131,10 +131,12 @@ public final class Baseline {
         boolean allGood = true;
         for (String m : measurements) {
             List<Double> y = values(s, m);
+            List<Double> g = values(good, m);
+            List<Double> b = values(bad, m);
             // Only a move towards the bad end's side is the change searched for: a step faster than a
             // good end that ran slow (a busy machine) is not "like the bad end".
-            boolean fromGood = significant(values(good, m), y) && towardsBad(values(good, m), values(bad, m), y);
-            boolean fromBad = significant(values(bad, m), y);
+            boolean fromGood = significant(g, y) && towardsBad(g, b, y);
+            boolean fromBad = significant(b, y);
             if (fromGood) {
                 anyBad = true; // a significant change from the good end is a change, whatever the bad end did
             }
