@@ -7,6 +7,8 @@ import java.util.List;
 
 /**
  * One cell in results.json (snake_case on disk). Times are milliseconds measured in the guest.
+ * Code builds one with {@link #builder()} or copies one with {@link #toBuilder()}; Jackson reads
+ * results.json through the canonical constructor, the only one.
  *
  * @param console  the console log of the guest holding the device (target), relative to the run directory
  * @param consoles every guest's console log, by guest name
@@ -61,94 +63,56 @@ public record CellResult(
         parameters = parameters == null ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(parameters));
     }
 
-    /** Everything but the scenario's parameters, as recorded before they were. */
-    public CellResult(String id, String kernel, String kernelVersion, String kernelSource, List<String> patches,
-                      String scenario, int repetition, String verdict, Pin pin, Double unbindMs,
-                      Double blockedAfterReleaseMs, List<SplatResult> splats,
-                      List<dev.kfit.scenario.ScenarioOutcome.FaultResult> faults,
-                      dev.kfit.scenario.ScenarioOutcome.TrafficResult traffic, java.util.Map<String, Object> recovery,
-                      String console, java.util.Map<String, String> consoles, String history, String error,
-                      String startedAt, double durationS, int attempts, java.util.Map<String, String> hosts,
-                      List<Measurement> measurements, java.util.Map<String, String> notes, EarlyEnd earlyEnd,
-                      CellPhases phases) {
-        this(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin, unbindMs,
-                blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error, startedAt,
-                durationS, attempts, hosts, measurements, notes, earlyEnd, phases, null);
+    /** A cell to build by naming its fields; those not named stay null (numbers 0). */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    public CellResult(String id, String kernel, String kernelVersion, String kernelSource, List<String> patches,
-                      String scenario, int repetition, String verdict, Pin pin, Double unbindMs,
-                      Double blockedAfterReleaseMs, List<SplatResult> splats,
-                      List<dev.kfit.scenario.ScenarioOutcome.FaultResult> faults,
-                      dev.kfit.scenario.ScenarioOutcome.TrafficResult traffic, java.util.Map<String, Object> recovery,
-                      String console, java.util.Map<String, String> consoles, String history, String error,
-                      String startedAt, double durationS, int attempts, java.util.Map<String, String> hosts,
-                      List<Measurement> measurements) {
-        this(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin, unbindMs,
-                blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error, startedAt,
-                durationS, attempts, hosts, measurements, null, null, null);
-    }
-
-    public CellResult(String id, String kernel, String kernelVersion, String kernelSource, List<String> patches,
-                      String scenario, int repetition, String verdict, Pin pin, Double unbindMs,
-                      Double blockedAfterReleaseMs, List<SplatResult> splats,
-                      List<dev.kfit.scenario.ScenarioOutcome.FaultResult> faults,
-                      dev.kfit.scenario.ScenarioOutcome.TrafficResult traffic, java.util.Map<String, Object> recovery,
-                      String console, java.util.Map<String, String> consoles, String history, String error,
-                      String startedAt, double durationS, int attempts) {
-        this(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin, unbindMs,
-                blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error, startedAt,
-                durationS, attempts, null, null);
+    /** A builder holding this cell's fields, for a copy that differs in a few. */
+    public Builder toBuilder() {
+        return builder()
+                .id(id).kernel(kernel).kernelVersion(kernelVersion).kernelSource(kernelSource).patches(patches)
+                .scenario(scenario).repetition(repetition).verdict(verdict).pin(pin).unbindMs(unbindMs)
+                .blockedAfterReleaseMs(blockedAfterReleaseMs).splats(splats).faults(faults).traffic(traffic)
+                .recovery(recovery).console(console).consoles(consoles).history(history).error(error)
+                .startedAt(startedAt).durationS(durationS).attempts(attempts).hosts(hosts).measurements(measurements)
+                .notes(notes).earlyEnd(earlyEnd).phases(phases).parameters(parameters);
     }
 
     /** The same result, noting how many times the cell was run (INFRA_ERROR is retried). */
     public CellResult withAttempts(int n) {
-        return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
-                unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
-                startedAt, durationS, n, hosts, measurements, notes, earlyEnd, phases, parameters);
+        return toBuilder().attempts(n).build();
     }
 
     /** The same result, saying which host ran each guest. */
     public CellResult withHosts(java.util.Map<String, String> guestHosts) {
-        return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
-                unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
-                startedAt, durationS, attempts, guestHosts == null ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(guestHosts)),
-                measurements, notes, earlyEnd, phases, parameters);
+        return toBuilder().hosts(guestHosts == null ? null
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(guestHosts))).build();
     }
 
     /** The same result with the checker's measurements. */
     public CellResult withMeasurements(List<Measurement> m) {
-        return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
-                unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
-                startedAt, durationS, attempts, hosts, m, notes, earlyEnd, phases, parameters);
+        return toBuilder().measurements(m).build();
     }
 
     /** The same result with the checker's notes (what the holder and a peer saw, why UNSUPPORTED). */
     public CellResult withNotes(java.util.Map<String, String> n) {
-        return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
-                unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
-                startedAt, durationS, attempts, hosts, measurements, n, earlyEnd, phases, parameters);
+        return toBuilder().notes(n).build();
     }
 
     /** The same result, saying what ended its boot or scenario early (null: nothing did). */
     public CellResult withEarlyEnd(EarlyEnd e) {
-        return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
-                unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
-                startedAt, durationS, attempts, hosts, measurements, notes, e, phases, parameters);
+        return toBuilder().earlyEnd(e).build();
     }
 
     /** The same result with its phases' durations. */
     public CellResult withPhases(CellPhases p) {
-        return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
-                unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
-                startedAt, durationS, attempts, hosts, measurements, notes, earlyEnd, p, parameters);
+        return toBuilder().phases(p).build();
     }
 
     /** The same result with the parameters its scenario ran with. */
     public CellResult withParameters(java.util.Map<String, String> p) {
-        return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
-                unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
-                startedAt, durationS, attempts, hosts, measurements, notes, earlyEnd, phases, p);
+        return toBuilder().parameters(p).build();
     }
 
     /**
@@ -228,6 +192,80 @@ public record CellResult(
         public static SplatResult of(dev.kfit.monitor.Splat splat, String guest) {
             return new SplatResult(splat.type().name(), splat.title(), splat.timestamp(), splat.excerpt(), guest,
                     splat.count(), splat.corrupted());
+        }
+    }
+
+    /**
+     * A {@link CellResult} by named fields, not by position (a call with some 28 arguments cannot be read).
+     * What is not set is null, or 0 for a number.
+     */
+    public static final class Builder {
+        private String id;
+        private String kernel;
+        private String kernelVersion;
+        private String kernelSource;
+        private List<String> patches;
+        private String scenario;
+        private int repetition;
+        private String verdict;
+        private Pin pin;
+        private Double unbindMs;
+        private Double blockedAfterReleaseMs;
+        private List<SplatResult> splats;
+        private List<dev.kfit.scenario.ScenarioOutcome.FaultResult> faults;
+        private dev.kfit.scenario.ScenarioOutcome.TrafficResult traffic;
+        private java.util.Map<String, Object> recovery;
+        private String console;
+        private java.util.Map<String, String> consoles;
+        private String history;
+        private String error;
+        private String startedAt;
+        private double durationS;
+        private int attempts;
+        private java.util.Map<String, String> hosts;
+        private List<Measurement> measurements;
+        private java.util.Map<String, String> notes;
+        private EarlyEnd earlyEnd;
+        private CellPhases phases;
+        private java.util.Map<String, String> parameters;
+
+        private Builder() {
+        }
+
+        // One line each: the setters read as the table of the record's components, in their order.
+        public Builder id(String id) { this.id = id; return this; }
+        public Builder kernel(String kernel) { this.kernel = kernel; return this; }
+        public Builder kernelVersion(String kernelVersion) { this.kernelVersion = kernelVersion; return this; }
+        public Builder kernelSource(String kernelSource) { this.kernelSource = kernelSource; return this; }
+        public Builder patches(List<String> patches) { this.patches = patches; return this; }
+        public Builder scenario(String scenario) { this.scenario = scenario; return this; }
+        public Builder repetition(int repetition) { this.repetition = repetition; return this; }
+        public Builder verdict(String verdict) { this.verdict = verdict; return this; }
+        public Builder pin(Pin pin) { this.pin = pin; return this; }
+        public Builder unbindMs(Double unbindMs) { this.unbindMs = unbindMs; return this; }
+        public Builder blockedAfterReleaseMs(Double blockedAfterReleaseMs) { this.blockedAfterReleaseMs = blockedAfterReleaseMs; return this; }
+        public Builder splats(List<SplatResult> splats) { this.splats = splats; return this; }
+        public Builder faults(List<dev.kfit.scenario.ScenarioOutcome.FaultResult> faults) { this.faults = faults; return this; }
+        public Builder traffic(dev.kfit.scenario.ScenarioOutcome.TrafficResult traffic) { this.traffic = traffic; return this; }
+        public Builder recovery(java.util.Map<String, Object> recovery) { this.recovery = recovery; return this; }
+        public Builder console(String console) { this.console = console; return this; }
+        public Builder consoles(java.util.Map<String, String> consoles) { this.consoles = consoles; return this; }
+        public Builder history(String history) { this.history = history; return this; }
+        public Builder error(String error) { this.error = error; return this; }
+        public Builder startedAt(String startedAt) { this.startedAt = startedAt; return this; }
+        public Builder durationS(double durationS) { this.durationS = durationS; return this; }
+        public Builder attempts(int attempts) { this.attempts = attempts; return this; }
+        public Builder hosts(java.util.Map<String, String> hosts) { this.hosts = hosts; return this; }
+        public Builder measurements(List<Measurement> measurements) { this.measurements = measurements; return this; }
+        public Builder notes(java.util.Map<String, String> notes) { this.notes = notes; return this; }
+        public Builder earlyEnd(EarlyEnd earlyEnd) { this.earlyEnd = earlyEnd; return this; }
+        public Builder phases(CellPhases phases) { this.phases = phases; return this; }
+        public Builder parameters(java.util.Map<String, String> parameters) { this.parameters = parameters; return this; }
+
+        public CellResult build() {
+            return new CellResult(id, kernel, kernelVersion, kernelSource, patches, scenario, repetition, verdict, pin,
+                    unbindMs, blockedAfterReleaseMs, splats, faults, traffic, recovery, console, consoles, history, error,
+                    startedAt, durationS, attempts, hosts, measurements, notes, earlyEnd, phases, parameters);
         }
     }
 }

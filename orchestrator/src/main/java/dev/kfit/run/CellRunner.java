@@ -195,20 +195,19 @@ public final class CellRunner {
             CellResult.CellPhases phases = new CellResult.CellPhases(seconds(bootEnd - t0),
                     scenarioEnd == null ? null : seconds(scenarioEnd - bootEnd),
                     seconds(end - (scenarioEnd == null ? bootEnd : scenarioEnd)));
-            return new CellResult(id, kernel.label(), kernel.kernelVersion(), kernel.source(), kernel.patches(),
-                    scenario.name(), repetition, judgement.verdict().name(),
-                    new CellResult.Pin(columns.pinOk(), columns.pinErrno()),
-                    columns.unbindMs(), columns.blockedAfterReleaseMs(),
-                    splatResults,
-                    outcome == null ? List.of() : outcome.faults(), outcome == null ? null : outcome.traffic(),
-                    outcome == null ? Map.of() : outcome.recovery(),
-                    layout.relative(mainConsole), consolePaths, layout.relative(dir.resolve("history.jsonl")),
-                    judgement.error(),
-                    started.toString(), Duration.between(started, Instant.now()).toMillis() / 1000.0, 1)
-                    .withMeasurements(judgement.measurements())
-                    .withNotes(judgement.notes())
-                    .withEarlyEnd(early)
-                    .withPhases(phases);
+            return CellResult.builder()
+                    .id(id).kernel(kernel.label()).kernelVersion(kernel.kernelVersion()).kernelSource(kernel.source())
+                    .patches(kernel.patches()).scenario(scenario.name()).repetition(repetition)
+                    .verdict(judgement.verdict().name()).pin(new CellResult.Pin(columns.pinOk(), columns.pinErrno()))
+                    .unbindMs(columns.unbindMs()).blockedAfterReleaseMs(columns.blockedAfterReleaseMs())
+                    .splats(splatResults).faults(outcome == null ? List.of() : outcome.faults())
+                    .traffic(outcome == null ? null : outcome.traffic())
+                    .recovery(outcome == null ? Map.of() : outcome.recovery()).console(layout.relative(mainConsole))
+                    .consoles(consolePaths).history(layout.relative(dir.resolve("history.jsonl")))
+                    .error(judgement.error()).startedAt(started.toString())
+                    .durationS(Duration.between(started, Instant.now()).toMillis() / 1000.0).attempts(1)
+                    .measurements(judgement.measurements()).notes(judgement.notes()).earlyEnd(early).phases(phases)
+                    .build();
         }
     }
 

@@ -387,10 +387,13 @@ public final class ResultsStore implements AutoCloseable {
                         + " error, started_at, duration_s, attempts FROM cells WHERE run_key = ? ORDER BY started_at, cell_id",
                 List.of(runKey), rs -> {
                     String id = rs.getString(1);
-                    return new CellResult(id, rs.getString(2), rs.getString(3), rs.getString(4), List.of(), rs.getString(5),
-                            rs.getInt(6), rs.getString(7), null, null, null, splats.getOrDefault(id, List.of()), List.of(), null,
-                            null, null, null, null, rs.getString(8), rs.getString(9), rs.getDouble(10), rs.getInt(11), null,
-                            measurements.getOrDefault(id, List.of()));
+                    return CellResult.builder()
+                            .id(id).kernel(rs.getString(2)).kernelVersion(rs.getString(3)).kernelSource(rs.getString(4))
+                            .patches(List.of()).scenario(rs.getString(5)).repetition(rs.getInt(6))
+                            .verdict(rs.getString(7)).splats(splats.getOrDefault(id, List.of())).faults(List.of())
+                            .error(rs.getString(8)).startedAt(rs.getString(9)).durationS(rs.getDouble(10))
+                            .attempts(rs.getInt(11)).measurements(measurements.getOrDefault(id, List.of()))
+                            .build();
                 });
         StoredRun r = run.get(0);
         return new Results(new Results.RunInfo(r.dir(), r.startedAt(), r.recordedOn(), null, null, List.of(), null), cells);

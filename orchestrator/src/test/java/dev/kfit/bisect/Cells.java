@@ -13,10 +13,13 @@ final class Cells {
     static CellResult cell(String verdict, String splat, double unbindMs) {
         List<CellResult.SplatResult> splats = splat == null ? List.of()
                 : List.of(new CellResult.SplatResult("HUNG_TASK", splat, 16.9, "", "target"));
-        return new CellResult("k.pinned-unbind.r1", "k", "6.12.117", "debian:linux-source-6.12", List.of(),
-                "pinned-unbind", 1, verdict, null, unbindMs, null, splats, List.of(), null, null,
-                null, null, null, verdict.equals("INFRA_ERROR") ? "boot timed out" : null, null, 1.0, 1)
-                .withMeasurements(Double.isFinite(unbindMs) ? List.of(Measurement.ms("unbind_ms", unbindMs)) : List.of());
+        return CellResult.builder()
+                .id("k.pinned-unbind.r1").kernel("k").kernelVersion("6.12.117").kernelSource("debian:linux-source-6.12")
+                .patches(List.of()).scenario("pinned-unbind").repetition(1).verdict(verdict).unbindMs(unbindMs)
+                .splats(splats).faults(List.of()).error(verdict.equals("INFRA_ERROR") ? "boot timed out" : null)
+                .durationS(1.0).attempts(1)
+                .measurements(Double.isFinite(unbindMs) ? List.of(Measurement.ms("unbind_ms", unbindMs)) : List.of())
+                .build();
     }
 
     static CellResult refused(double ms) {

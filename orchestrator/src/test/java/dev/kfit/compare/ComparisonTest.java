@@ -14,9 +14,13 @@ class ComparisonTest {
     private static CellResult cell(String kernel, int rep, String verdict, double unbindMs, String splat) {
         List<CellResult.SplatResult> splats = splat == null ? List.of()
                 : List.of(new CellResult.SplatResult("HUNG_TASK", splat, 15.8, "...", "target"));
-        return new CellResult(kernel + ".pinned-unbind.r" + rep, kernel, "6.12.117", "debian:linux-source-6.12", List.of(),
-                "pinned-unbind", rep, verdict, new CellResult.Pin(!verdict.equals("PIN_REFUSED"), null), unbindMs, null,
-                splats, List.of(), null, Map.of(), "c", Map.of(), "h", null, "t", 40, 1);
+        return CellResult.builder()
+                .id(kernel + ".pinned-unbind.r" + rep).kernel(kernel).kernelVersion("6.12.117")
+                .kernelSource("debian:linux-source-6.12").patches(List.of()).scenario("pinned-unbind").repetition(rep)
+                .verdict(verdict).pin(new CellResult.Pin(!verdict.equals("PIN_REFUSED"), null)).unbindMs(unbindMs)
+                .splats(splats).faults(List.of()).recovery(Map.of()).console("c").consoles(Map.of()).history("h")
+                .startedAt("t").durationS(40).attempts(1)
+                .build();
     }
 
     private static Results run(String kernel, String verdict, double base, double step, String splat) {

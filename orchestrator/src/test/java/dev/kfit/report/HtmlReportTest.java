@@ -22,17 +22,26 @@ class HtmlReportTest {
                 1368, 0, List.of(new double[] {1000, 4.5}, new double[] {2000, 4.6}, new double[] {9000, 4.4}));
         ScenarioOutcome.FaultResult f = new ScenarioOutcome.FaultResult("unbind", "target", 8800.0, 24600.0, 36700.0,
                 true, true, "OK", null);
-        return new CellResult("k.traffic-unbind.r1", "k", "6.12.117", "debian:linux-source-6.12", List.of(), "traffic-unbind", 1,
-                "BLOCKED_UNTIL_RELEASE", new CellResult.Pin(true, null), 24600.0, 54.0,
-                List.of(new CellResult.SplatResult("HUNG_TASK", "INFO: task <x> blocked", 15.8, "[ 15.8] <TASK> & co", "target")),
-                List.of(f), t, Map.of(), "c", Map.of(), "h", null, "2026-11-25T12:00:00Z", 58.0, 1);
+        return CellResult.builder()
+                .id("k.traffic-unbind.r1").kernel("k").kernelVersion("6.12.117")
+                .kernelSource("debian:linux-source-6.12").patches(List.of()).scenario("traffic-unbind").repetition(1)
+                .verdict("BLOCKED_UNTIL_RELEASE").pin(new CellResult.Pin(true, null)).unbindMs(24600.0)
+                .blockedAfterReleaseMs(54.0)
+                .splats(List.of(new CellResult.SplatResult("HUNG_TASK", "INFO: task <x> blocked", 15.8, "[ 15.8] <TASK> & co", "target")))
+                .faults(List.of(f)).traffic(t).recovery(Map.of()).console("c").consoles(Map.of()).history("h")
+                .startedAt("2026-11-25T12:00:00Z").durationS(58.0).attempts(1)
+                .build();
     }
 
     /** A pinned-unbind repetition that unbound in ms. */
     private static CellResult pinned(String kernel, String scenario, int rep, double ms) {
-        return new CellResult(kernel + "." + scenario + ".r" + rep, kernel, "6.12.117", "debian:linux-source-6.12", List.of("p.patch"),
-                scenario, rep, "BLOCKED_UNTIL_RELEASE", new CellResult.Pin(true, null), ms, 50.0, List.of(), List.of(), null,
-                Map.of(), "c", Map.of(), "h", null, "2026-11-25T12:00:00Z", 40.0, 1);
+        return CellResult.builder()
+                .id(kernel + "." + scenario + ".r" + rep).kernel(kernel).kernelVersion("6.12.117")
+                .kernelSource("debian:linux-source-6.12").patches(List.of("p.patch")).scenario(scenario).repetition(rep)
+                .verdict("BLOCKED_UNTIL_RELEASE").pin(new CellResult.Pin(true, null)).unbindMs(ms)
+                .blockedAfterReleaseMs(50.0).splats(List.of()).faults(List.of()).recovery(Map.of()).console("c")
+                .consoles(Map.of()).history("h").startedAt("2026-11-25T12:00:00Z").durationS(40.0).attempts(1)
+                .build();
     }
 
     /** A traffic repetition with faults as type, inject-to-return ms pairs; its unbindMs is the first fault's, as kfit records it. */
@@ -42,9 +51,13 @@ class HtmlReportTest {
             fs.add(new ScenarioOutcome.FaultResult((String) faults[i], "target", 8000.0 + i, (Double) faults[i + 1], 40000.0,
                     true, true, "OK", null));
         }
-        return new CellResult(kernel + "." + scenario + ".r" + rep, kernel, "6.12.117", "debian:linux-source-6.12", List.of(),
-                scenario, rep, "BLOCKED_UNTIL_RELEASE", new CellResult.Pin(true, null), fs.get(0).injectMs(), 54.0, List.of(),
-                fs, null, Map.of(), "c", Map.of(), "h", null, "2026-11-25T12:00:00Z", 58.0, 1);
+        return CellResult.builder()
+                .id(kernel + "." + scenario + ".r" + rep).kernel(kernel).kernelVersion("6.12.117")
+                .kernelSource("debian:linux-source-6.12").patches(List.of()).scenario(scenario).repetition(rep)
+                .verdict("BLOCKED_UNTIL_RELEASE").pin(new CellResult.Pin(true, null)).unbindMs(fs.get(0).injectMs())
+                .blockedAfterReleaseMs(54.0).splats(List.of()).faults(fs).recovery(Map.of()).console("c")
+                .consoles(Map.of()).history("h").startedAt("2026-11-25T12:00:00Z").durationS(58.0).attempts(1)
+                .build();
     }
 
     /** The SVG row of one kernel, scenario and what was timed. */
@@ -253,13 +266,18 @@ class HtmlReportTest {
 
     @Test
     void aSplatSaysHowOftenItWasPrintedAndWhetherItsLogWasCut() {
-        CellResult cell = new CellResult("k.s.r1", "k", "6.12.117", "debian:linux-source-6.12", List.of(), "s", 1,
-                "FAIL", new CellResult.Pin(false, 14), 100.0, null, List.of(
+        CellResult cell = CellResult.builder()
+                .id("k.s.r1").kernel("k").kernelVersion("6.12.117").kernelSource("debian:linux-source-6.12")
+                .patches(List.of()).scenario("s").repetition(1).verdict("FAIL").pin(new CellResult.Pin(false, 14))
+                .unbindMs(100.0)
+                .splats(List.of(
                         new CellResult.SplatResult("HUNG_TASK", "INFO: task sh blocked in state D in f", 7.0, "x",
                                 "target", 3, false),
                         new CellResult.SplatResult("WARNING", "WARNING in g", 9.0, "y", "target", 1, true),
-                        new CellResult.SplatResult("WARNING", "WARNING in h", 9.5, "z", "target", 1, false)),
-                List.of(), null, Map.of(), "c", Map.of(), "h", null, "2026-11-25T12:00:00Z", 40.0, 1);
+                        new CellResult.SplatResult("WARNING", "WARNING in h", 9.5, "z", "target", 1, false)))
+                .faults(List.of()).recovery(Map.of()).console("c").consoles(Map.of()).history("h")
+                .startedAt("2026-11-25T12:00:00Z").durationS(40.0).attempts(1)
+                .build();
         String html = HtmlReport.render(Cells.results(cell));
         assertThat(html).contains("in f</summary>").containsPattern("in f</summary>.*</details></td><td>3 times</td>")
                 .contains("WARNING in g (log cut or interleaved: the title may name the wrong function)</summary>")

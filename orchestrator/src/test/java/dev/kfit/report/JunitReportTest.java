@@ -70,11 +70,15 @@ class JunitReportTest {
         CellResult blocked = r.cells().get(1);
         cells.set(1, blocked.withAttempts(2));
         CellResult base = r.cells().get(0);
-        cells.add(new CellResult(base.kernel() + ".pinned-unbind.r2", base.kernel(), base.kernelVersion(), base.kernelSource(),
-                base.patches(), "pinned-unbind", 2, "INFRA_ERROR", new CellResult.Pin(null, null), null, null, List.of(),
-                List.of(), null, Map.of(), "cells/x/target/console.log", Map.of("target", "cells/x/target/console.log"),
-                "cells/x/history.jsonl", "SshException: connection refused by 127.0.0.1:40022\n\tat dev.kfit.ssh.SshSession.connect",
-                "2026-11-30T13:07:00Z", 300.25, 3).withMeasurements(List.of()));
+        cells.add(CellResult.builder()
+                .id(base.kernel() + ".pinned-unbind.r2").kernel(base.kernel()).kernelVersion(base.kernelVersion())
+                .kernelSource(base.kernelSource()).patches(base.patches()).scenario("pinned-unbind").repetition(2)
+                .verdict("INFRA_ERROR").pin(new CellResult.Pin(null, null)).splats(List.of()).faults(List.of())
+                .recovery(Map.of()).console("cells/x/target/console.log")
+                .consoles(Map.of("target", "cells/x/target/console.log")).history("cells/x/history.jsonl")
+                .error("SshException: connection refused by 127.0.0.1:40022\n\tat dev.kfit.ssh.SshSession.connect")
+                .startedAt("2026-11-30T13:07:00Z").durationS(300.25).attempts(3).measurements(List.of())
+                .build());
         return new Results(r.run(), cells);
     }
 
@@ -201,10 +205,8 @@ class JunitReportTest {
     @Test
     void aVerdictThisKfitDoesNotKnowIsAnErrorNotAPass() throws Exception {
         CellResult c = Cells.refused();
-        CellResult odd = new CellResult(c.id(), c.kernel(), c.kernelVersion(), c.kernelSource(), c.patches(), c.scenario(),
-                c.repetition(), "SOMETHING_NEWER", c.pin(), c.unbindMs(), null, List.of(), List.of(), null, null,
-                c.console(), c.consoles(), c.history(), null, c.startedAt(), c.durationS(), 1)
-                .withMeasurements(List.of(Measurement.ms("unbind_ms", 120.4)));
+        CellResult odd = c.toBuilder().verdict("SOMETHING_NEWER")
+                .measurements(List.of(Measurement.ms("unbind_ms", 120.4))).build();
         String xml = JunitReport.render(Cells.results(odd));
         validate(xml);
         Element error = only(cases(parse(xml)).get(0), "error");

@@ -30,15 +30,23 @@ class KcidbExportTest {
     private static Results withErrors(Results r) {
         List<CellResult> cells = new ArrayList<>(r.cells());
         CellResult base = r.cells().get(0);
-        cells.add(new CellResult(base.kernel() + ".pinned-unbind.r2", base.kernel(), base.kernelVersion(), base.kernelSource(),
-                base.patches(), "pinned-unbind", 2, "INFRA_ERROR", new CellResult.Pin(null, null), null, null, List.of(),
-                List.of(), null, java.util.Map.of(), "cells/x/target/console.log", java.util.Map.of("target", "cells/x/target/console.log"),
-                "cells/x/history.jsonl", "SshException: connection refused by 127.0.0.1:40022 (\u0000 in the output)",
-                "2026-11-30T13:07:00.1Z", 300.25, 3).withMeasurements(List.of()));
-        cells.add(new CellResult(base.kernel() + ".pinned-unbind.r3", base.kernel(), base.kernelVersion(), base.kernelSource(),
-                base.patches(), "pinned-unbind", 3, "CHECKER_ERROR", null, null, null, List.of(), List.of(), null, null,
-                "cells/y/target/console.log", null, "cells/y/history.jsonl", "NullPointerException in PinnedUnbindChecker",
-                "2026-11-30T13:08:00Z", 20, 1).withMeasurements(List.of(Measurement.ms("unbind_ms", 150))));
+        cells.add(CellResult.builder()
+                .id(base.kernel() + ".pinned-unbind.r2").kernel(base.kernel()).kernelVersion(base.kernelVersion())
+                .kernelSource(base.kernelSource()).patches(base.patches()).scenario("pinned-unbind").repetition(2)
+                .verdict("INFRA_ERROR").pin(new CellResult.Pin(null, null)).splats(List.of()).faults(List.of())
+                .recovery(java.util.Map.of()).console("cells/x/target/console.log")
+                .consoles(java.util.Map.of("target", "cells/x/target/console.log")).history("cells/x/history.jsonl")
+                .error("SshException: connection refused by 127.0.0.1:40022 (\u0000 in the output)")
+                .startedAt("2026-11-30T13:07:00.1Z").durationS(300.25).attempts(3).measurements(List.of())
+                .build());
+        cells.add(CellResult.builder()
+                .id(base.kernel() + ".pinned-unbind.r3").kernel(base.kernel()).kernelVersion(base.kernelVersion())
+                .kernelSource(base.kernelSource()).patches(base.patches()).scenario("pinned-unbind").repetition(3)
+                .verdict("CHECKER_ERROR").splats(List.of()).faults(List.of()).console("cells/y/target/console.log")
+                .history("cells/y/history.jsonl").error("NullPointerException in PinnedUnbindChecker")
+                .startedAt("2026-11-30T13:08:00Z").durationS(20).attempts(1)
+                .measurements(List.of(Measurement.ms("unbind_ms", 150)))
+                .build());
         return new Results(r.run(), cells);
     }
 
@@ -89,9 +97,7 @@ class KcidbExportTest {
     @Test
     void aVerdictThisKfitDoesNotKnowHasNoStatusRatherThanAPass() {
         CellResult c = Cells.refused();
-        CellResult odd = new CellResult(c.id(), c.kernel(), c.kernelVersion(), c.kernelSource(), c.patches(), c.scenario(),
-                c.repetition(), "SOMETHING_NEWER", c.pin(), c.unbindMs(), null, List.of(), List.of(), null, null,
-                c.console(), c.consoles(), c.history(), null, c.startedAt(), c.durationS(), 1);
+        CellResult odd = c.toBuilder().verdict("SOMETHING_NEWER").build();
         JsonNode t = KcidbExport.render(Cells.results(odd)).at("/tests/0");
         assertThat(t.has("status")).isFalse();
         assertThat(t.at("/misc/verdict").asText()).isEqualTo("SOMETHING_NEWER");
@@ -135,10 +141,8 @@ class KcidbExportTest {
 
         CellResult c = Cells.blocked();
         String huge = "x".repeat(40_000);
-        CellResult big = new CellResult(c.id(), c.kernel(), c.kernelVersion(), c.kernelSource(), c.patches(), c.scenario(),
-                c.repetition(), c.verdict(), c.pin(), c.unbindMs(), c.blockedAfterReleaseMs(),
-                List.of(new CellResult.SplatResult("BUG", "BUG: huge", 1.0, huge, "target")), List.of(), null, null,
-                c.console(), c.consoles(), c.history(), null, c.startedAt(), c.durationS(), 1);
+        CellResult big = c.toBuilder().splats(List.of(new CellResult.SplatResult("BUG", "BUG: huge", 1.0, huge, "target")))
+                .build();
         String excerpt = KcidbExport.logExcerpt(big);
         assertThat(excerpt.length()).isEqualTo(KcidbExport.LOG_EXCERPT_MAX);
         assertThat(excerpt).startsWith("BUG on target: BUG: huge\nxxx").endsWith("console log ...]\n");
@@ -221,9 +225,10 @@ class KcidbExportTest {
 
     private static Results run(String startedAt, Results.KernelInfo k) {
         CellResult c = Cells.blocked();
-        CellResult cell = new CellResult("6.12-series.pinned-unbind.r1", k.label(), k.kernelVersion(), k.source(), k.patches(),
-                c.scenario(), 1, c.verdict(), c.pin(), c.unbindMs(), c.blockedAfterReleaseMs(), c.splats(), List.of(), null, null,
-                c.console(), c.consoles(), c.history(), null, "2026-11-29T08:10:00Z", 40, 1);
+        CellResult cell = c.toBuilder()
+                .id("6.12-series.pinned-unbind.r1").kernel(k.label()).kernelVersion(k.kernelVersion())
+                .kernelSource(k.source()).patches(k.patches()).startedAt("2026-11-29T08:10:00Z").durationS(40)
+                .build();
         return new Results(new Results.RunInfo("spec.yaml", startedAt, "vm", "QEMU emulator version 7.2.22", "TCG", List.of(k),
                 "img"), List.of(cell));
     }

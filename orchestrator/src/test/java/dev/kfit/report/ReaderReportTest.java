@@ -50,9 +50,7 @@ class ReaderReportTest {
     }
 
     private static CellResult withVerdict(CellResult c, String verdict) {
-        return new CellResult(c.id(), c.kernel(), c.kernelVersion(), c.kernelSource(), c.patches(), c.scenario(), c.repetition(),
-                verdict, c.pin(), c.unbindMs(), c.blockedAfterReleaseMs(), c.splats(), c.faults(), c.traffic(), c.recovery(),
-                c.console(), c.consoles(), c.history(), c.error(), c.startedAt(), c.durationS(), c.attempts(), c.hosts(), c.measurements());
+        return c.toBuilder().verdict(verdict).build();
     }
 
     private static String section(String html, String startMarker, String end) {
@@ -128,10 +126,8 @@ class ReaderReportTest {
         List<CellResult> cells = new ArrayList<>();
         for (int rep = 1; rep <= 2; rep++) { // two repetitions: worth an overview
             CellResult b = Cells.blocked();
-            cells.add(new CellResult(b.id() + rep, b.kernel(), b.kernelVersion(), b.kernelSource(), b.patches(), b.scenario(), rep,
-                    b.verdict(), b.pin(), b.unbindMs(), b.blockedAfterReleaseMs(), b.splats(), b.faults(), b.traffic(), b.recovery(),
-                    b.console(), b.consoles(), b.history(), b.error(), b.startedAt(), b.durationS(), b.attempts(), b.hosts(), b.measurements())
-                    .withParameters(params("hold", "12s", "unbind_delay", "2s")));
+            cells.add(b.toBuilder().id(b.id() + rep).repetition(rep)
+                    .parameters(params("hold", "12s", "unbind_delay", "2s")).build());
         }
         String html = HtmlReport.render(Cells.results(cells.toArray(CellResult[]::new)));
         String overview = section(html, "<table id=\"overview-table\">", "</table>");
@@ -159,10 +155,16 @@ class ReaderReportTest {
         assertThat(legend).contains("<li><b>errno 14</b> (EFAULT): the kernel refused to pin the P2P memory for a long-term registration");
         assertThat(legend.split("<li>", -1)).as("only the errnos seen").hasSize(2);
 
-        CellResult other = new CellResult("k.x.r1", "k", "6.1", "s", List.of(), "x", 1, "PIN_REFUSED", new CellResult.Pin(false, 95), null,
-                null, List.of(), List.of(), null, Map.of(), null, null, null, null, "t", 1, 1);
-        CellResult odd = new CellResult("k.x.r2", "k", "6.1", "s", List.of(), "x", 2, "PIN_REFUSED", new CellResult.Pin(false, 4242), null,
-                null, List.of(), List.of(), null, Map.of(), null, null, null, null, "t", 1, 1);
+        CellResult other = CellResult.builder()
+                .id("k.x.r1").kernel("k").kernelVersion("6.1").kernelSource("s").patches(List.of()).scenario("x")
+                .repetition(1).verdict("PIN_REFUSED").pin(new CellResult.Pin(false, 95)).splats(List.of())
+                .faults(List.of()).recovery(Map.of()).startedAt("t").durationS(1).attempts(1)
+                .build();
+        CellResult odd = CellResult.builder()
+                .id("k.x.r2").kernel("k").kernelVersion("6.1").kernelSource("s").patches(List.of()).scenario("x")
+                .repetition(2).verdict("PIN_REFUSED").pin(new CellResult.Pin(false, 4242)).splats(List.of())
+                .faults(List.of()).recovery(Map.of()).startedAt("t").durationS(1).attempts(1)
+                .build();
         String errnos = section(HtmlReport.render(Cells.results(other, odd)), "<ul id=\"errnos\">", "</ul>");
         assertThat(errnos).contains("<b>errno 95</b> (EOPNOTSUPP)").contains("<b>errno 4242</b> (errno 4242): not one kfit explains")
                 .doesNotContain("errno 14");
@@ -222,8 +224,12 @@ class ReaderReportTest {
         Map<String, String> consoles = new LinkedHashMap<>();
         consoles.put("target", "cells/c/target/console.log");
         consoles.put("initiator", "cells/c/initiator/console.log");
-        CellResult two = new CellResult("c", "k", "v", "s", List.of(), "traffic", 1, "TRAFFIC_OK", new CellResult.Pin(true, null), null, null,
-                List.of(), List.of(), null, Map.of(), "cells/c/target/console.log", consoles, "cells/c/history.jsonl", null, "t", 1, 1);
+        CellResult two = CellResult.builder()
+                .id("c").kernel("k").kernelVersion("v").kernelSource("s").patches(List.of()).scenario("traffic")
+                .repetition(1).verdict("TRAFFIC_OK").pin(new CellResult.Pin(true, null)).splats(List.of())
+                .faults(List.of()).recovery(Map.of()).console("cells/c/target/console.log").consoles(consoles)
+                .history("cells/c/history.jsonl").startedAt("t").durationS(1).attempts(1)
+                .build();
         assertThat(ReportLinks.cellFiles(two)).containsExactly("<a href=\"cells/c/target/console.log\">console target</a>",
                 "<a href=\"cells/c/initiator/console.log\">console initiator</a>",
                 "<a href=\"cells/c/history.jsonl\">history (events)</a>", "<a href=\"cells/c/\">directory</a>");
@@ -238,10 +244,15 @@ class ReaderReportTest {
         int[] printed = {2, 1, 3};
         for (int i = 0; i < 3; i++) {
             CellResult.SplatResult s = new CellResult.SplatResult(hung.type(), hung.title(), hung.timestamp(), hung.excerpt(), "target", printed[i]);
-            cells.add(new CellResult("7.2-series.pinned-unbind.r" + (i + 1), series.kernel(), series.kernelVersion(), series.kernelSource(),
-                    series.patches(), series.scenario(), i + 1, series.verdict(), series.pin(), series.unbindMs(), series.blockedAfterReleaseMs(),
-                    i == 1 ? List.of(s, warn) : List.of(s), List.of(), null, Map.of(), series.console(), series.consoles(), series.history(),
-                    null, series.startedAt(), series.durationS(), 1));
+            cells.add(CellResult.builder()
+                    .id("7.2-series.pinned-unbind.r" + (i + 1)).kernel(series.kernel())
+                    .kernelVersion(series.kernelVersion()).kernelSource(series.kernelSource()).patches(series.patches())
+                    .scenario(series.scenario()).repetition(i + 1).verdict(series.verdict()).pin(series.pin())
+                    .unbindMs(series.unbindMs()).blockedAfterReleaseMs(series.blockedAfterReleaseMs())
+                    .splats(i == 1 ? List.of(s, warn) : List.of(s)).faults(List.of()).recovery(Map.of())
+                    .console(series.console()).consoles(series.consoles()).history(series.history())
+                    .startedAt(series.startedAt()).durationS(series.durationS()).attempts(1)
+                    .build());
         }
         String html = HtmlReport.render(Cells.results(cells.toArray(CellResult[]::new)));
         String table = section(html, "<table id=\"splats\">", "</table>");

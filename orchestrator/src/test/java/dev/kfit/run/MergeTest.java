@@ -27,10 +27,14 @@ class MergeTest {
         Files.writeString(l.cell(id).resolve("target/console.log"), "console of " + id);
         Files.createDirectories(l.builds());
         Files.writeString(l.builds().resolve(kernel + ".log"), "build of " + kernel);
-        CellResult c = new CellResult(id, kernel, "6.12.117", "debian:linux-source-6.12=6.12.117-1", List.of(), "pinned-unbind", 1,
-                "PIN_REFUSED", new CellResult.Pin(false, 14), 180.0, null, List.of(), List.of(), null, Map.of(),
-                "cells/" + id + "/target/console.log", Map.of("target", "cells/" + id + "/target/console.log"),
-                "cells/" + id + "/history.jsonl", null, startedAt, 9.0, 1);
+        CellResult c = CellResult.builder()
+                .id(id).kernel(kernel).kernelVersion("6.12.117").kernelSource("debian:linux-source-6.12=6.12.117-1")
+                .patches(List.of()).scenario("pinned-unbind").repetition(1).verdict("PIN_REFUSED")
+                .pin(new CellResult.Pin(false, 14)).unbindMs(180.0).splats(List.of()).faults(List.of())
+                .recovery(Map.of()).console("cells/" + id + "/target/console.log")
+                .consoles(Map.of("target", "cells/" + id + "/target/console.log"))
+                .history("cells/" + id + "/history.jsonl").startedAt(startedAt).durationS(9.0).attempts(1)
+                .build();
         new Results(new Results.RunInfo("spec.yaml", startedAt, host, "QEMU 7.2", "TCG",
                 List.of(new Results.KernelInfo(kernel, "6.12.117", "debian:linux-source-6.12", List.of(), "gcc", "k-" + kernel,
                         true, 0, "builds/" + kernel + ".log")), "img"), List.of(c)).write(l.results());
@@ -78,9 +82,13 @@ class MergeTest {
         List<CellResult> cells = new java.util.ArrayList<>();
         for (String id : ids) {
             Files.createDirectories(l.cell(id));
-            cells.add(new CellResult(id, "6.12", "6.12.117", "debian:linux-source-6.12", List.of(), "pinned-unbind", 1,
-                    "PIN_REFUSED", new CellResult.Pin(false, 14), 180.0, null, List.of(), List.of(), null, Map.of(),
-                    "cells/" + id + "/target/console.log", Map.of(), "cells/" + id + "/history.jsonl", null, "t", 9.0, 1));
+            cells.add(CellResult.builder()
+                    .id(id).kernel("6.12").kernelVersion("6.12.117").kernelSource("debian:linux-source-6.12")
+                    .patches(List.of()).scenario("pinned-unbind").repetition(1).verdict("PIN_REFUSED")
+                    .pin(new CellResult.Pin(false, 14)).unbindMs(180.0).splats(List.of()).faults(List.of())
+                    .recovery(Map.of()).console("cells/" + id + "/target/console.log").consoles(Map.of())
+                    .history("cells/" + id + "/history.jsonl").startedAt("t").durationS(9.0).attempts(1)
+                    .build());
         }
         new Results(new Results.RunInfo("spec.yaml", "2026-11-25T01:00:00Z", "worker-" + name,
                 ids.length == 0 ? "not run" : "QEMU 7.2", ids.length == 0 ? "none" : "TCG", List.of(),

@@ -31,10 +31,14 @@ class ResumeTest {
     Path tmp;
 
     private static CellResult cell(String id, String verdict) {
-        return new CellResult(id, "k", "6.12.117", "debian:linux-source-6.12=6.12.117-1", List.of(), "pinned-unbind", 1,
-                verdict, new CellResult.Pin(null, null), null, null, List.of(), List.of(), null, Map.of(),
-                "cells/" + id + "/target/console.log", Map.of(), "cells/" + id + "/history.jsonl",
-                verdict.equals("INFRA_ERROR") ? "boot failed" : null, "2026-11-25T10:00:00Z", 40.0, 1);
+        return CellResult.builder()
+                .id(id).kernel("k").kernelVersion("6.12.117").kernelSource("debian:linux-source-6.12=6.12.117-1")
+                .patches(List.of()).scenario("pinned-unbind").repetition(1).verdict(verdict)
+                .pin(new CellResult.Pin(null, null)).splats(List.of()).faults(List.of()).recovery(Map.of())
+                .console("cells/" + id + "/target/console.log").consoles(Map.of())
+                .history("cells/" + id + "/history.jsonl").error(verdict.equals("INFRA_ERROR") ? "boot failed" : null)
+                .startedAt("2026-11-25T10:00:00Z").durationS(40.0).attempts(1)
+                .build();
     }
 
     @Test

@@ -175,8 +175,11 @@ class ShardingTest {
     }
 
     static CellResult cell(String id, String kernel, String scenario, String verdict, double seconds) {
-        return new CellResult(id, kernel, "6.12.117", "debian:linux-source-6.12", List.of(), scenario, 1, verdict,
-                new CellResult.Pin(null, null), null, null, List.of(), List.of(), null, Map.of(), "c", Map.of(), "h",
-                null, "2026-11-25T10:00:00Z", seconds, 1);
+        return CellResult.builder()
+                .id(id).kernel(kernel).kernelVersion("6.12.117").kernelSource("debian:linux-source-6.12")
+                .patches(List.of()).scenario(scenario).repetition(1).verdict(verdict)
+                .pin(new CellResult.Pin(null, null)).splats(List.of()).faults(List.of()).recovery(Map.of()).console("c")
+                .consoles(Map.of()).history("h").startedAt("2026-11-25T10:00:00Z").durationS(seconds).attempts(1)
+                .build();
     }
 }

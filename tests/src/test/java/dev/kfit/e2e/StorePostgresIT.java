@@ -156,8 +156,14 @@ class StorePostgresIT {
                                    List<Measurement> m, int night) {
         String id = kernel + ".unbind-latency.r" + rep;
         // As kfit records a Debian source: with the package version it resolved to (the line is the package).
-        return new CellResult(id, kernel, version, LINE + "=" + version + "-1", List.of(), "unbind-latency", rep, verdict, new CellResult.Pin(false, 14), null, null,
-                splats, List.of(), null, java.util.Map.of(), "cells/" + id + "/console.log", java.util.Map.of(), "cells/" + id + "/history.jsonl",
-                verdict.equals("INFRA_ERROR") ? "ssh: connection refused" : null, startedAt(night), 20.0, 1, null, m);
+        return CellResult.builder()
+                .id(id).kernel(kernel).kernelVersion(version).kernelSource(LINE + "=" + version + "-1")
+                .patches(List.of()).scenario("unbind-latency").repetition(rep).verdict(verdict)
+                .pin(new CellResult.Pin(false, 14)).splats(splats).faults(List.of()).recovery(java.util.Map.of())
+                .console("cells/" + id + "/console.log").consoles(java.util.Map.of())
+                .history("cells/" + id + "/history.jsonl")
+                .error(verdict.equals("INFRA_ERROR") ? "ssh: connection refused" : null).startedAt(startedAt(night))
+                .durationS(20.0).attempts(1).measurements(m)
+                .build();
     }
 }
