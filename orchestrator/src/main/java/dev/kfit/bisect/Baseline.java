@@ -19,8 +19,9 @@ import java.util.TreeMap;
 /**
  * The two ends of a bisection and how a step's runs compare with them, the way {@code kfit compare}
  * judges a change ({@link Comparison}): a verdict the good end never gave, a splat title it never
- * printed, or a measurement whose sample moved by the rank test ({@link RankTest}, p &lt;
- * {@link Comparison#ALPHA}) by more than {@link Comparison#SLOWDOWN} of the median.
+ * printed, or a measurement whose sample moved ({@link Comparison#moved}: rank test and magnitude).
+ * Not compare's {@link Comparison#JUMP} rule for samples too small for the rank test: a step too small
+ * to tell gets more runs instead, and a good step's confidence comes from the rank test ({@link #latencyFactor}).
  */
 public final class Baseline {
     /** What counts as a change. */
@@ -58,7 +59,7 @@ public final class Baseline {
         });
         List<String> moved = new ArrayList<>();
         for (String m : measurementNames(this.bad)) {
-            if (significant(values(this.good, m), values(this.bad, m))) {
+            if (Comparison.moved(values(this.good, m), values(this.bad, m))) {
                 moved.add(m);
             }
         }
@@ -135,8 +136,8 @@ public final class Baseline {
             List<Double> b = values(bad, m);
             // Only a move towards the bad end's side is the change searched for: a step faster than a
             // good end that ran slow (a busy machine) is not "like the bad end".
-            boolean fromGood = significant(g, y) && towardsBad(g, b, y);
-            boolean fromBad = significant(b, y);
+            boolean fromGood = Comparison.moved(g, y) && towardsBad(g, b, y);
+            boolean fromBad = Comparison.moved(b, y);
             if (fromGood) {
                 anyBad = true; // a significant change from the good end is a change, whatever the bad end did
             }
@@ -226,17 +227,6 @@ public final class Baseline {
             parts.add(String.format(Locale.ROOT, "%s median %.0f %s", m, RankTest.median(xs), unit));
         }
         return String.join(", ", parts);
-    }
-
-    /** Whether {@code y} differs from {@code x} the way compare calls a change: rank test and magnitude. */
-    static boolean significant(List<Double> x, List<Double> y) {
-        if (x.isEmpty() || y.isEmpty()) {
-            return false;
-        }
-        double m0 = RankTest.median(x);
-        double m1 = RankTest.median(y);
-        double p = RankTest.pValue(x, y);
-        return p < Comparison.ALPHA && Math.abs(m1 - m0) > (Comparison.SLOWDOWN - 1) * Math.abs(m0);
     }
 
     static Set<String> titles(CellResult c) {

@@ -146,8 +146,8 @@ public final class Comparison {
             return;
         }
         double p = RankTest.pValue(x, y);
-        boolean worse = p < ALPHA && (better == Measurement.Better.LOWER ? m1 > m0 * SLOWDOWN
-                : better == Measurement.Better.HIGHER && m1 * SLOWDOWN < m0);
+        boolean worse = moved(p, m0, m1) && (better == Measurement.Better.LOWER ? m1 > m0
+                : better == Measurement.Better.HIGHER && m1 < m0);
         if (p < ALPHA) {
             // The shift estimate goes with the rank test (the difference of medians ignores all other pairs).
             double shift = RankTest.hodgesLehmann(x, y);
@@ -156,6 +156,21 @@ public final class Comparison {
                     num(m0), unit, num(m1), unit, pct, shift >= 0 ? "+" : "", num(shift), unit, p,
                     x.size(), y.size()), worse));
         }
+    }
+
+    /**
+     * Whether {@code newer}'s sample moved away from {@code older}'s, either way: the rank test finds them
+     * different (p &lt; {@link #ALPHA}) and the medians are more than {@link #SLOWDOWN} times apart. A
+     * regression is such a move the worse way. Samples too small for the rank test ever to be significant
+     * ({@link RankTest#smallestPValue}) never move here: compare's {@link #JUMP} rule for those is not part of
+     * it. Bisect judges its steps by this too. The factor is meant for positive values (latencies, throughputs).
+     */
+    public static boolean moved(List<Double> older, List<Double> newer) {
+        return moved(RankTest.pValue(older, newer), RankTest.median(older), RankTest.median(newer));
+    }
+
+    private static boolean moved(double p, double m0, double m1) {
+        return p < ALPHA && (m1 > m0 * SLOWDOWN || m1 * SLOWDOWN < m0);
     }
 
     /**

@@ -92,6 +92,21 @@ class ComparisonTest {
         assertThat(RankTest.phi(1.959964)).isCloseTo(0.975, org.assertj.core.data.Offset.offset(1e-4));
     }
 
+    @Test
+    void movedIsTheRankTestAndMediansMoreThanTheSlowdownApartEitherWay() {
+        List<Double> before = List.of(100.0, 101.0, 102.0, 103.0, 104.0);
+        // Five a side, not overlapping: the rank test finds each of these different.
+        assertThat(Comparison.moved(before, List.of(120.0, 121.0, 122.0, 123.0, 124.0))).as("102 -> 122").isTrue();
+        assertThat(Comparison.moved(before, List.of(80.0, 81.0, 82.0, 83.0, 84.0))).as("102 -> 82").isTrue();
+        assertThat(Comparison.moved(before, List.of(106.0, 107.0, 108.0, 109.0, 110.0))).as("102 -> 108: 1.06x").isFalse();
+        // The factor either way: 1.1x slower for a throughput is 9.1 % less, not 10 %.
+        assertThat(Comparison.moved(before, List.of(90.5, 91.5, 92.5, 93.5, 94.5))).as("102 -> 92.5").isTrue();
+        assertThat(Comparison.moved(before, before)).isFalse();
+        // Too few values for the rank test, however far apart: compare's jump rule is not part of it.
+        assertThat(Comparison.moved(List.of(100.0, 101.0, 102.0), List.of(1000.0, 1001.0, 1002.0))).isFalse();
+        assertThat(Comparison.moved(List.of(), before)).isFalse();
+    }
+
     private static CellResult withMeasurements(CellResult c, double mbS, long sent) {
         return c.withMeasurements(List.of(dev.kfit.verdict.Measurement.ms("unbind_ms", c.unbindMs()),
                 dev.kfit.verdict.Measurement.mbS("during_mb_s", mbS), dev.kfit.verdict.Measurement.count("requests_sent", sent)));
