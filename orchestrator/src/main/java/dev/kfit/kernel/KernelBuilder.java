@@ -317,6 +317,12 @@ public final class KernelBuilder {
                 "PATH", "/usr/lib/ccache:" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"),
                 "CCACHE_DIR", cache.dir("ccache").toString(),
                 "CCACHE_BASEDIR", dir.toString(),
+                // Depend mode: a miss takes the header list from the compiler's own -MMD output instead
+                // of running the preprocessor a second time. An empty ccache then costs a kernel build
+                // about 5 % instead of 55-70 % (drivers/acpi: 41 s bare, 64-70 s default mode, 44 s
+                // depend mode; hits are the same). What it gives up, hits on preprocessed output after
+                // a header changed, the kept trees already cover.
+                "CCACHE_DEPEND", "1",
                 "KBUILD_BUILD_USER", "kfit",
                 "KBUILD_BUILD_HOST", "kfit");
         CommandResult r = host.run(new Command(List.of(argv), dir, env, timeout, log));
