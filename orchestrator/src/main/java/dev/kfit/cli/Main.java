@@ -369,6 +369,9 @@ public final class Main {
         java.util.List<Path> runs;
         @Option(names = "--db", paramLabel = "URL", description = "results store the merged run is recorded in (default as for run)")
         String db;
+        @Option(names = "--nightly", paramLabel = "NAME", description = {"record the merged run as a night of this nightly (a fanned-out",
+                "nightly: ansible/fanout.yml -e nightly=NAME); default: the name the runs carry, if all carry the same"})
+        String nightly;
 
         @Override
         public Integer call() {
@@ -376,7 +379,7 @@ public final class Main {
                 throw new BadInputException(out.resolve("results.json") + ": already exists; merge into a new directory");
             }
             RunLayout layout = new RunLayout(out.toAbsolutePath().normalize());
-            dev.kfit.run.Merge.Merged merged = dev.kfit.run.Merge.merge(layout, runs);
+            dev.kfit.run.Merge.Merged merged = dev.kfit.run.Merge.merge(layout, runs, nightly);
             dev.kfit.store.Recording.recordFinished(layout, db, System.err);
             System.out.print(Table.render(merged.results()));
             System.out.printf("%nresults: %s%n", out.resolve("results.json"));

@@ -40,6 +40,14 @@ public final class Merge {
     }
 
     public static Merged merge(RunLayout out, List<Path> runs) {
+        return merge(out, runs, null);
+    }
+
+    /**
+     * @param nightly the nightly the merged run is a night of (a fanned-out {@code kfit nightly}: its workers
+     *                ran plain shards); null: the name the runs all carry, if they carry one and the same
+     */
+    public static Merged merge(RunLayout out, List<Path> runs, String nightly) {
         if (runs.isEmpty()) {
             throw new BadInputException("nothing to merge: name at least one run directory");
         }
@@ -57,6 +65,7 @@ public final class Merge {
         Integer shardCount = null;
         List<String> specCells = null;
         Path previous = null; // the results.json read before this one
+        Set<String> nightlies = new LinkedHashSet<>(); // null for a run that was no night
         for (Path run : runs) {
             RunLayout in = new RunLayout(run.toAbsolutePath().normalize());
             if (in.dir().equals(out.dir())) {
@@ -102,6 +111,7 @@ public final class Merge {
                 cells.add(c);
             }
             r.run().kernels().forEach(k -> kernels.putIfAbsent(k.label(), k));
+            nightlies.add(r.run().nightly());
             hosts.add(r.run().host());
             if (!r.cells().isEmpty()) { // an empty shard ran no QEMU and booted no image
                 qemus.add(r.run().qemu());
@@ -137,6 +147,10 @@ public final class Merge {
                         + (n == null ? "" : " (shards " + String.join(", ", shardFrom.keySet().stream().sorted()
                         .map(i -> i + "/" + n).toList()) + ")"),
                 null, specCells), cells);
+        String night = nightly != null ? nightly : nightlies.size() == 1 ? nightlies.iterator().next() : null;
+        if (night != null) {
+            merged = new Results(merged.run().withNightly(night), merged.cells());
+        }
         Runner.publish(merged, out);
         List<String> missing = specCells == null ? List.of() : specCells.stream().filter(id -> !cellFrom.containsKey(id)).toList();
         String note = null;

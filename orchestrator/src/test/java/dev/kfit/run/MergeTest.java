@@ -41,6 +41,37 @@ class MergeTest {
         return l.dir();
     }
 
+    private static void asNight(Path run, String name) throws Exception {
+        Path f = run.resolve("results.json");
+        Results r = Results.read(f);
+        new Results(r.run().withNightly(name), r.cells()).write(f);
+    }
+
+    @Test
+    void aMergedFanOutIsRecordedAsANightOfTheNightlyItWasNamedFor() throws Exception {
+        Path a = run("a", "worker-a", "6.12", "spec", "2026-11-25T02:00:00Z");
+        Path b = run("b", "worker-b", "6.12-series", "spec", "2026-11-25T01:00:00Z");
+
+        Results plain = Merge.merge(new RunLayout(tmp.resolve("m1")), List.of(a, b)).results();
+        Results named = Merge.merge(new RunLayout(tmp.resolve("m2")), List.of(a, b), "nightly.yaml").results();
+
+        assertThat(plain.run().nightly()).isNull();
+        assertThat(named.run().nightly()).isEqualTo("nightly.yaml");
+        assertThat(Results.read(tmp.resolve("m2/results.json")).run().nightly()).isEqualTo("nightly.yaml");
+    }
+
+    @Test
+    void runsThatAreNightsOfOneNightlyKeepItsNameOnlyWhenAllAgree() throws Exception {
+        Path a = run("a", "worker-a", "6.12", "spec", "2026-11-25T02:00:00Z");
+        Path b = run("b", "worker-b", "6.12-series", "spec", "2026-11-25T01:00:00Z");
+        asNight(a, "nightly.yaml");
+        asNight(b, "nightly.yaml");
+        assertThat(Merge.merge(new RunLayout(tmp.resolve("m1")), List.of(a, b)).results().run().nightly()).isEqualTo("nightly.yaml");
+
+        asNight(b, "other.yaml");
+        assertThat(Merge.merge(new RunLayout(tmp.resolve("m2")), List.of(a, b)).results().run().nightly()).isNull();
+    }
+
     @Test
     void joinsCellsBuildsAndHostsIntoOneRunWithReports() throws Exception {
         Path a = run("a", "worker-a", "6.12", "spec", "2026-11-25T02:00:00Z");
