@@ -82,7 +82,12 @@ public final class DebianSources {
         try {
             Files.createDirectories(aptDir.resolve("lists/partial"));
             Files.createDirectories(aptDir.resolve("archives/partial"));
-            Files.writeString(aptDir.resolve("sources.list"), String.join("\n", SUITES) + "\n");
+            // Rewritten only when it changes: apt rebuilds its parsed lists (pkgcache.bin) when it is newer.
+            Path list = aptDir.resolve("sources.list");
+            String suites = String.join("\n", SUITES) + "\n";
+            if (!Files.isRegularFile(list) || !Files.readString(list).equals(suites)) {
+                Files.writeString(list, suites);
+            }
         } catch (IOException e) {
             throw new InfraException("cannot prepare " + aptDir + ": " + e.getMessage(), e);
         }
