@@ -141,16 +141,13 @@ public final class Merge {
             cells.sort(java.util.Comparator.comparingInt(c -> order.getOrDefault(c.id(), Integer.MAX_VALUE)));
         }
         Integer n = shardCount;
+        String night = nightly != null ? nightly : nightlies.size() == 1 ? nightlies.iterator().next() : null;
         Results merged = new Results(new Results.RunInfo(out.relative(out.spec()), startedAt, String.join(", ", hosts),
                 String.join(" | ", qemus), String.join(", ", accels), List.copyOf(kernels.values()), String.join(", ", images),
                 "merged from " + runs.size() + " run(s) on " + String.join(", ", hosts)
                         + (n == null ? "" : " (shards " + String.join(", ", shardFrom.keySet().stream().sorted()
                         .map(i -> i + "/" + n).toList()) + ")"),
-                null, specCells), cells);
-        String night = nightly != null ? nightly : nightlies.size() == 1 ? nightlies.iterator().next() : null;
-        if (night != null) {
-            merged = new Results(merged.run().withNightly(night), merged.cells());
-        }
+                null, specCells).withNightly(night), cells);
         Runner.publish(merged, out);
         List<String> missing = specCells == null ? List.of() : specCells.stream().filter(id -> !cellFrom.containsKey(id)).toList();
         String note = null;
