@@ -7,7 +7,7 @@ kfit-init marker, sshd answering a login (OpenSSH client, retried every 20 ms), 
 The console file is polled every 5 ms, so stamps are late by at most that.
 
   bench/boot-probe.py QEMU_LOG IMAGE_DIR [--runs N] [--qemu-arg X ...] [--drop-arg PREFIX ...]
-                      [--append WORD ...] [--ssh-opt OPT ...] [--then CMD]
+                      [--append WORD ...] [--ssh-opt OPT ...] [--then CMD] [--keep]
 
 Wrap it in `flock /tmp/kfit-machine.lock` so no other guest or build shares the cores meanwhile.
 """
@@ -15,6 +15,7 @@ import argparse
 import os
 import re
 import shlex
+import shutil
 import socket
 import statistics
 import subprocess
@@ -138,6 +139,8 @@ def one(args, n):
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
+        if not args.keep and "ssh" in stamps:  # a failed boot keeps its console, named in the error
+            shutil.rmtree(d, ignore_errors=True)
     return stamps
 
 
@@ -150,6 +153,7 @@ def main():
     ap.add_argument("--drop-arg", action="append", default=[])
     ap.add_argument("--append", action="append", default=[])
     ap.add_argument("--ssh-opt", action="append", default=[])
+    ap.add_argument("--keep", action="store_true", help="keep each boot's console (its path is printed)")
     ap.add_argument("--then", help="a shell command run once the guest is up, {port} its SSH port")
     args = ap.parse_args()
     rows = [one(args, i) for i in range(args.runs)]

@@ -81,7 +81,8 @@ public record Results(RunInfo run, List<CellResult> cells) {
      *                    {@code KFIT_PROVISION_S}); null when it did not say
      * @param imageS      building the guest image, or finding it in the cache ({@code imageCached})
      * @param kernels     each kernel, in build order
-     * @param accelProbeS probing each run host for a working KVM
+     * @param accelProbeS probing each run host for a working KVM (it boots the first kernel built, beside the
+     *                    builds of the others and the image, like {@code imageS})
      * @param cellsS      from the first cell's start until the results were last written
      */
     public record RunPhases(Double provisionS, Double imageS, Boolean imageCached, List<KernelPhase> kernels,

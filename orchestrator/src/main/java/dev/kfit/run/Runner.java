@@ -188,6 +188,11 @@ public final class Runner {
         Map<String, KernelBuild> kernels = new LinkedHashMap<>();
         List<Results.KernelPhase> kernelPhases = new ArrayList<>();
         // Kernels build before any cell boots: a build beside a TCG guest would stretch its latencies.
+        // The accelerator probe is no measurement: it boots the first kernel built beside the builds of
+        // the others (where KVM is broken it costs its whole timeout, 20 s).
+        ExecutorService probeThread = Executors.newSingleThreadExecutor(DaemonThreads.named("kfit-accel-probe"));
+        Future<Map<Host, Accel>> probeJob = null;
+        java.util.concurrent.atomic.AtomicLong probeNs = new java.util.concurrent.atomic.AtomicLong();
         boolean kernelsBuilt = false;
         try {
             for (KernelSpec k : spec.kernels()) {
@@ -205,11 +210,30 @@ public final class Runner {
                 kernelPhases.add(new Results.KernelPhase(k.label(), fetchS,
                         seconds(kernelEnd - (fetchS == null ? kernelStart : spoke)), b.cached()));
                 kernels.put(k.label(), b);
+                if (probeJob == null) {
+                    Path firstKernel = b.bzImage();
+                    probeJob = probeThread.submit(() -> {
+                        long start = System.nanoTime();
+                        try {
+                            Map<Host, Accel> chosen = new LinkedHashMap<>();
+                            for (Host h : runHosts) {
+                                chosen.put(h, AccelProbe.choose(h, firstKernel, layout.dir(), cache, progress::log));
+                            }
+                            return chosen;
+                        } finally {
+                            probeNs.set(System.nanoTime() - start);
+                        }
+                    });
+                }
                 copy(b.buildLog(), layout.builds().resolve(k.label() + ".log"));
                 copy(b.config(), layout.builds().resolve(k.label() + ".config"));
             }
             kernelsBuilt = true;
         } finally {
+            if (!kernelsBuilt && probeJob != null) {
+                probeJob.cancel(true);
+            }
+            probeThread.shutdown();
             if (imageThread != null) {
                 if (kernelsBuilt) {
                     imageThread.shutdown(); // the image may still be building: awaited below
@@ -223,14 +247,9 @@ public final class Runner {
             image = awaitImage(imageJob);
         }
         double imageS = seconds(imageEnd.get() - imageStart);
-        Path someKernel = kernels.values().iterator().next().bzImage();
-        Map<Host, Accel> accels = new LinkedHashMap<>();
-        long probeStart = System.nanoTime();
-        for (Host h : runHosts) {
-            accels.put(h, AccelProbe.choose(h, someKernel, layout.dir(), cache, progress::log));
-        }
+        Map<Host, Accel> accels = awaitProbe(probeJob, runHosts.size());
         Results.RunPhases phases = new Results.RunPhases(provisionSeconds(), imageS, image.cached(), kernelPhases,
-                secondsSince(probeStart), null);
+                seconds(probeNs.get()), null);
 
         List<Results.KernelInfo> infos = kernels.values().stream().map(b -> Results.KernelInfo.of(b,
                 layout.relative(layout.builds().resolve(b.label() + ".log")))).toList();
@@ -320,6 +339,25 @@ public final class Runner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InfraException("interrupted while waiting for the guest image", e);
+        }
+    }
+
+    /** The probe's own commands are bounded (20 s a host, more for a remote one's staging): this only bounds the wait. */
+    private static Map<Host, Accel> awaitProbe(Future<Map<Host, Accel>> job, int hosts) {
+        long minutes = 2L + 2L * hosts;
+        try {
+            return job.get(minutes, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new InfraException("accelerator probe: " + e.getCause(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            job.cancel(true);
+            throw new InfraException("accelerator probe: no answer after " + minutes + " min", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InfraException("interrupted while waiting for the accelerator probe", e);
         }
     }
 
