@@ -19,8 +19,8 @@ import java.util.Set;
  * repetitions). Groups match by kernel label and scenario; when the labels differ (an unpatched
  * run against a patched one) and each run has a single kernel, by scenario alone.
  * Measurements with the same name and unit are compared with a rank test; a regression is a
- * significant change for the worse (p &lt; 0.05 and the median more than 10 % worse: up for ms, down
- * for MB/s, see {@link Measurement#better()}), a verdict that is a new finding ({@link Verdict#isFinding()}), or a new splat.
+ * significant change for the worse (p &lt; 0.05 and the medians more than {@link #SLOWDOWN} times apart
+ * the worse way: 10 % up for ms, 9.1 % down for MB/s, see {@link Measurement#better()}), a verdict that is a new finding ({@link Verdict#isFinding()}), or a new splat.
  * With too few repetitions for the rank test ever to be significant (three a side or fewer, see
  * {@link RankTest#smallestPValue}) a measurement changes only when it jumped: at least two values a
  * side and every value of one run {@link #JUMP} times or more beyond every value of the other
