@@ -244,10 +244,11 @@ public final class Runner {
             }
         }
         if (imageJob != null) {
-            image = awaitImage(imageJob);
+            image = await(imageJob, IMAGE_TIMEOUT.toMinutes(), "guest image");
         }
         double imageS = seconds(imageEnd.get() - imageStart);
-        Map<Host, Accel> accels = awaitProbe(probeJob, runHosts.size());
+        // 20 s a local probe; a remote host's also stages the kernel.
+        Map<Host, Accel> accels = await(probeJob, 2L + 2L * runHosts.size(), "accelerator probe");
         Results.RunPhases phases = new Results.RunPhases(provisionSeconds(), imageS, image.cached(), kernelPhases,
                 seconds(probeNs.get()), null);
 
@@ -324,40 +325,24 @@ public final class Runner {
         }
     }
 
-    /** The image built beside the kernels; its commands are bounded, and so is this wait. */
-    private static GuestImage awaitImage(Future<GuestImage> job) {
-        try {
-            return job.get(IMAGE_TIMEOUT.toMinutes(), java.util.concurrent.TimeUnit.MINUTES);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new InfraException("guest image: " + e.getCause(), e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
-            job.cancel(true);
-            throw new InfraException("guest image: not built after " + IMAGE_TIMEOUT.toMinutes() + " min", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InfraException("interrupted while waiting for the guest image", e);
-        }
-    }
-
-    /** The probe's own commands are bounded (20 s a host, more for a remote one's staging): this only bounds the wait. */
-    private static Map<Host, Accel> awaitProbe(Future<Map<Host, Accel>> job, int hosts) {
-        long minutes = 2L + 2L * hosts;
+    /**
+     * The result of a job run beside the kernel builds ({@code what}: the guest image, the accelerator
+     * probe). Their own steps are bounded; this bounds the wait as well.
+     */
+    private static <T> T await(Future<T> job, long minutes, String what) {
         try {
             return job.get(minutes, java.util.concurrent.TimeUnit.MINUTES);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;
             }
-            throw new InfraException("accelerator probe: " + e.getCause(), e.getCause());
+            throw new InfraException(what + ": " + e.getCause(), e.getCause());
         } catch (java.util.concurrent.TimeoutException e) {
             job.cancel(true);
-            throw new InfraException("accelerator probe: no answer after " + minutes + " min", e);
+            throw new InfraException(what + ": no result after " + minutes + " min", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new InfraException("interrupted while waiting for the accelerator probe", e);
+            throw new InfraException("interrupted while waiting for the " + what, e);
         }
     }
 
