@@ -161,7 +161,7 @@ struct cmd_opts {
 	size_t size;
 	double hold, duration, close_after, reset_after;
 	long interval_ms;
-	int port, gid_index, odp, bar;
+	int port, gid_index, odp, bar, release_on_close;
 };
 
 static const struct option all_opts[] = {
@@ -181,6 +181,7 @@ static const struct option all_opts[] = {
 	{ "on-request", required_argument, 0, 'r' },
 	{ "close-device-after", required_argument, 0, 'C' },
 	{ "reset-after", required_argument, 0, 'R' },
+	{ "release-on-close", no_argument, 0, 'E' },
 };
 
 /*
@@ -221,6 +222,7 @@ static int parse_opts(int argc, char **argv, const char *letters, struct cmd_opt
 		case 'r': o->on_request = optarg; break;
 		case 'C': o->close_after = strtod(optarg, NULL); break;
 		case 'R': o->reset_after = strtod(optarg, NULL); break;
+		case 'E': o->release_on_close = 1; break;
 		default: return 2;
 		}
 	}
@@ -996,11 +998,11 @@ static int cmd_serve(int argc, char **argv)
 	struct pinned pin;
 	char b1[512], b2[128];
 
-	if (parse_opts(argc, argv, "f:s:h:d:p:g:O", &o))
+	if (parse_opts(argc, argv, "f:s:h:d:p:g:OE", &o))
 		return 2;
 	if (!o.file || o.size == 0 || o.hold < 0 || o.port <= 0 || o.port > 65535) {
 		fprintf(stderr, "usage: kfit-guest serve --file PATH [--size BYTES] [--port N] "
-				"[--device NAME] [--gid-index N] [--hold SECONDS] [--odp]\n");
+				"[--device NAME] [--gid-index N] [--hold SECONDS] [--odp] [--release-on-close]\n");
 		return 2;
 	}
 	install_signals(1, 1);
@@ -1102,10 +1104,19 @@ static int cmd_serve(int argc, char **argv)
 			char tmp[64];
 			ssize_t n = recv(cfd, tmp, sizeof(tmp), MSG_DONTWAIT);
 			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-				/* The peer went away: keep holding all the same. */
 				event("peer_closed", "\"errno\":%d", n < 0 ? errno : 0);
 				close(cfd);
 				cfd = -1;
+				/*
+				 * A writer that closed in order has finished its writes: with
+				 * --release-on-close, let go as a server frees a client's
+				 * buffer (perftest's server does the same). A reset or a
+				 * peer that vanished without a word keeps the hold.
+				 */
+				if (o.release_on_close && n == 0) {
+					why = "peer_closed";
+					goto release;
+				}
 			}
 		}
 	}

@@ -49,8 +49,12 @@ public final class RdmaTrafficScenario implements Scenario {
     static final String WRITER = "writer";
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
-    /** The server keeps the pin this long after the traffic's planned end, so faults meet a held pin. */
-    private static final Duration HOLD_MARGIN = Duration.ofSeconds(5);
+    /**
+     * The server lets go once its writer closed the connection in order (the writes ended, as perftest's
+     * server does); this long after the traffic's planned end it lets go regardless, for a writer that
+     * died or a peer that vanished (host-crash, a partition that outlives the writes).
+     */
+    private static final Duration HOLD_MARGIN = Duration.ofSeconds(15);
     private static final Duration RECOVERY_TRAFFIC = Duration.ofSeconds(5);
     private final RdmaTraffic spec;
 
@@ -96,7 +100,7 @@ public final class RdmaTrafficScenario implements Scenario {
         server.toHostNs(0);
         client.toHostNs(0);
 
-        Duration hold = spec.duration().plus(HOLD_MARGIN).plus(Duration.ofSeconds(10));
+        Duration hold = spec.duration().plus(HOLD_MARGIN);
         Outcome pin;
         Integer errno;
         Long registeredHost;
@@ -328,7 +332,7 @@ public final class RdmaTrafficScenario implements Scenario {
     private void startServer(Guest server, String process, String bdf, String iface, Duration hold) {
         server.spawn(process, List.of("kfit-guest", "serve", "--file", "/sys/bus/pci/devices/" + bdf + "/p2pmem/allocate",
                 "--size", Long.toString(spec.pinBytes()), "--device", Testbed.rdmaDeviceOf(iface),
-                "--hold", Long.toString(hold.toSeconds())));
+                "--hold", Long.toString(hold.toSeconds()), "--release-on-close"));
     }
 
     private void startWriter(Guest client, String process, String iface, Duration duration) {
