@@ -136,7 +136,10 @@ class TrendIT {
     static Path writeSpec(Path dir, boolean planted) throws Exception {
         Path root = Kfit.ROOT;
         String delay = planted ? "      - " + root.resolve("tests/patches/planted-delay/linux-6.12") + "\n" : "";
-        String yaml = "kernels:\n"
+        // One vCPU per guest: two cells side by side, each on a core of its own (README, "Running cells
+        // side by side": the plain unbind measures what a lone guest does).
+        String yaml = "guest: {cpus: 1}\n"
+                + "kernels:\n"
                 + "  - label: \"6.12\"\n"
                 + "    source: " + LINE + "\n"
                 + (planted ? "    patches:\n" + delay : "")
