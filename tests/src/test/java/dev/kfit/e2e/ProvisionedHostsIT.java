@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * over SSH: each answers SSH with key auth and a checked host key, reaches nothing outside its
  * network, has sshd on its test-network address only; after close() nothing of the test is left.
  */
-class TestHostsIT {
+class ProvisionedHostsIT {
     @Test
     void twoProvisionedHostsAnswerOverSshAndLeaveNothingBehind() throws Exception {
         String runId;
