@@ -92,6 +92,7 @@ class BisectIT {
         Path work = Kfit.runDir("bisect-one-patch-work");
         Files.createDirectories(work);
         Path spec = Files.writeString(work.resolve("one.yaml"), """
+                guest: {cpus: 1}
                 kernels:
                   - label: one-patch
                     source: debian:linux-source-6.12
@@ -141,40 +142,54 @@ class BisectIT {
             tarball = s.filter(p -> p.getFileName().toString().matches("linux-source-6\\.12_.*\\.tar\\.xz")).findFirst().orElseThrow();
         }
         Path work = Kfit.runDir("bisect-git-work");
-        Path repo = Files.createDirectories(work.resolve("linux"));
-        sh(repo, Duration.ofMinutes(15), "tar", "-xf", tarball.toString(), "--strip-components=1");
-        sh(repo, Duration.ofMinutes(1), "git", "init", "-q");
-        // Debian's tarball ignores everything at its top level (.gitignore: /*): add by force.
-        String[] id = {"-c", "user.name=kfit", "-c", "user.email=kfit@localhost", "-c", "commit.gpgsign=false"};
-        sh(repo, Duration.ofMinutes(20), "git", "add", "-A", "-f");
-        sh(repo, Duration.ofMinutes(10), cat(List.of("git"), id, "commit", "-q", "-m", "Debian linux-source-6.12"));
-        sh(repo, Duration.ofMinutes(1), "git", "tag", "base");
         Path delay = Kfit.ROOT.resolve("tests/patches/planted-delay/linux-6.12/0001-nvme-pci-planted-one-second-sleep-in-nvme_remove.patch");
         String[][] commits = {
                 {"Documentation: a note the kernel build does not read", "Documentation/kfit-note-1.txt"},
                 {"nvme-pci: sleep a second in nvme_remove (planted)", null},
                 {"tools: another file the build does not read", "tools/kfit-note-2.txt"},
                 {"Documentation: a last note", "Documentation/kfit-note-3.txt"}};
-        for (String[] c : commits) {
-            if (c[1] == null) {
-                sh(repo, Duration.ofMinutes(2), "patch", "-p1", "--batch", "-i", delay.toString());
-            } else {
-                Files.writeString(repo.resolve(c[1]), c[0] + "\n");
+        // Made once per tarball and recipe and kept, bare, beside kfit's caches: unpacking and committing
+        // the whole tree takes about a minute, and kfit only reads the repository (archive, diff, rev-parse).
+        String recipe = tarball.getFileName() + "\n" + Files.readString(delay) + "\n"
+                + String.join("\n", java.util.Arrays.stream(commits).map(c -> c[0] + " " + c[1]).toList());
+        Path bare = cache.resolve("test-fixtures").resolve("bisect-git-" + sha256(recipe).substring(0, 16) + ".git");
+        if (!Files.isRegularFile(bare.resolve("HEAD"))) {
+            Path repo = Files.createDirectories(work.resolve("linux"));
+            sh(repo, Duration.ofMinutes(15), "tar", "-xf", tarball.toString(), "--strip-components=1");
+            sh(repo, Duration.ofMinutes(1), "git", "init", "-q");
+            // Debian's tarball ignores everything at its top level (.gitignore: /*): add by force.
+            String[] id = {"-c", "user.name=kfit", "-c", "user.email=kfit@localhost", "-c", "commit.gpgsign=false"};
+            sh(repo, Duration.ofMinutes(20), "git", "add", "-A", "-f");
+            sh(repo, Duration.ofMinutes(10), cat(List.of("git"), id, "commit", "-q", "-m", "Debian linux-source-6.12"));
+            sh(repo, Duration.ofMinutes(1), "git", "tag", "base");
+            for (String[] c : commits) {
+                if (c[1] == null) {
+                    sh(repo, Duration.ofMinutes(2), "patch", "-p1", "--batch", "-i", delay.toString());
+                } else {
+                    Files.writeString(repo.resolve(c[1]), c[0] + "\n");
+                }
+                sh(repo, Duration.ofMinutes(5), "git", "add", "-A", "-f");
+                sh(repo, Duration.ofMinutes(5), cat(List.of("git"), id, "commit", "-q", "-m", c[0]));
             }
-            sh(repo, Duration.ofMinutes(5), "git", "add", "-A", "-f");
-            sh(repo, Duration.ofMinutes(5), cat(List.of("git"), id, "commit", "-q", "-m", c[0]));
+            // Cloned beside its final name and renamed: a run killed half-way leaves no repository to trust.
+            Path partial = Files.createDirectories(bare.getParent()).resolve(bare.getFileName() + ".partial");
+            sh(work, Duration.ofMinutes(1), "rm", "-rf", partial.toString());
+            sh(work, Duration.ofMinutes(10), "git", "clone", "-q", "--bare", repo.toString(), partial.toString());
+            Files.move(partial, bare, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            sh(work, Duration.ofMinutes(5), "rm", "-rf", repo.toString());
         }
         // The plain kernel refuses the pin, so the cell measures the bare unbind (~0.2 s; ~1.2 s with the sleep).
         Path spec = Files.writeString(work.resolve("git.yaml"), """
+                guest: {cpus: 1}
                 kernels:
                   - label: my-tree
-                    source: git:linux
+                    source: git:%s
                 scenarios:
                   - name: pinned-unbind
                     hold: 5s
                     unbind_delay: 1s
                     hung_task_timeout: 5s
-                """);
+                """.formatted(bare));
         Path out = Kfit.runDir("bisect-git");
         Kfit.Result r = Kfit.run(Duration.ofMinutes(60), "bisect", spec.toString(), "--kernel", "my-tree",
                 "--good", "base", "--bad", "HEAD", "--criteria", "latency", "--out", out.toString());
@@ -206,6 +221,11 @@ class BisectIT {
                 assertThat(r.stderr()).as(label).contains("kernel " + label + ": incremental, from the built tree");
             }
         }
+    }
+
+    private static String sha256(String text) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     private static String[] cat(List<String> head, String[] mid, String... tail) {
