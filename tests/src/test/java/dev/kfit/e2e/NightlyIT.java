@@ -19,19 +19,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The built-in nightly on its 7.2 kernels, one repetition per cell (4 cells: 2 kernels x 2 scenarios),
- * killed with SIGKILL in the middle and resumed; its reports; comparisons between its kernels and with
- * the next night. Its 6.12 kernels run across two hosts in {@link DistributedIT}.
+ * killed with SIGKILL in the middle and resumed; its reports; comparisons between its kernels. A night
+ * compared with the night before, and its page, are TrendIT's. Its 6.12 kernels run across two hosts in
+ * {@link DistributedIT}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NightlyIT {
     static final int CELLS = 4;
     static Path run;
-    static Path next;
 
     @BeforeAll
     static void dirs() throws Exception {
         run = Kfit.runDir("nightly");
-        next = Kfit.runDir("nightly-next");
     }
 
     @Test
@@ -54,7 +53,7 @@ class NightlyIT {
         Kfit.Result r = Kfit.run(Duration.ofMinutes(40), "nightly", "--repetitions", "1", "--kernels", "7.2,7.2-series",
                 "--out", run.toString());
         assertThat(r.exit()).as(r.toString()).isZero();
-        assertThat(r.stdout()).contains("no earlier nightly beside"); // nightly-next is made after this
+        assertThat(r.stdout()).contains("no earlier nightly beside");
         assertThat(r.stderr()).contains(before.size() + " of " + CELLS + " cells finished in an earlier run of this directory, kept");
         JsonNode after = Kfit.results(run);
         Map<String, String> all = finished(after);
@@ -105,24 +104,6 @@ class NightlyIT {
                 "--old-kernel", "7.2-series", "--new-kernel", "7.2");
         assertThat(better.exit()).as("the fix direction is not a regression\n" + better).isZero();
         assertThat(better.stdout()).contains("splat gone").doesNotContain("REGRESSION");
-    }
-
-    @Test
-    @Order(4)
-    void theNextNightComparesItselfWithThisOne() throws Exception {
-        Kfit.Result r = Kfit.run(Duration.ofMinutes(20), "nightly", "--repetitions", "1", "--kernels", "7.2-series",
-                "--out", next.toString());
-        assertThat(r.stdout()).as(r.toString()).contains("compared with " + run);
-        assertThat(r.exit()).as("exit 1 exactly when the comparison found a regression\n" + r)
-                .isEqualTo(r.stdout().contains("REGRESSION") ? 1 : 0);
-        // The same kernel, the same verdicts and splats: only latencies could move, and one repetition cannot be significant.
-        assertThat(r.stdout()).doesNotContain("7.2-series / unbind-latency: verdict").doesNotContain("unbind-latency: new splat");
-        assertThat(next.resolve("comparison.json")).content().contains(run.toString());
-        assertThat(Files.readString(next.resolve("report.html"))).contains("Compared with").contains(run.toString());
-        // kfit report keeps the comparison section when it rebuilds the page.
-        Files.delete(next.resolve("report.html"));
-        assertThat(Kfit.run(Duration.ofMinutes(2), "report", next.toString()).exit()).isZero();
-        assertThat(Files.readString(next.resolve("report.html"))).contains("Compared with");
     }
 
     /** Cell id to started_at for the cells with a kernel verdict. */

@@ -61,6 +61,13 @@ class TrendIT {
             }
             assertThat(runs.resolve("kfit-results.db")).as("nothing fell back to a file beside the runs").doesNotExist();
             pgTrend = Files.readString(nights.get(2).resolve("trend.html"));
+            // Night 2's page says what it was compared with, and kfit report keeps that when it rebuilds the page.
+            Path page = nights.get(1).resolve("report.html");
+            assertThat(Files.readString(page)).contains("Compared with").contains(nights.get(0).toString());
+            Files.delete(page);
+            Kfit.Result rebuilt = Kfit.run(Duration.ofMinutes(2), "report", nights.get(1).toString(), "--db", pg.jdbcUrl());
+            assertThat(rebuilt.exit()).as(rebuilt.toString()).isZero();
+            assertThat(Files.readString(page)).contains("Compared with").contains(nights.get(0).toString());
         }
         long nightsDone = System.nanoTime();
 
@@ -82,6 +89,8 @@ class TrendIT {
         assertThat(n3.stdout()).as(n3.toString()).contains("compared with " + nights.get(1));
         assertThat(n3.exit()).as("exit 1 exactly when the comparison found a regression\n" + n3)
                 .isEqualTo(n3.stdout().contains("REGRESSION") ? 1 : 0);
+        // The series kept its verdict and its splats from night 2 to 3 (only the planted sleep went): nothing but latency moved.
+        assertThat(n3.stdout()).doesNotContain("6.12-series / unbind-latency: verdict").doesNotContain("unbind-latency: new splat");
         JsonNode faster = change(nights.get(2), "6.12 / " + SCENARIO, "unbind_ms");
         assertThat(faster.get("regression").asBoolean()).isFalse();
         assertThat(faster.get("detail").asText()).contains("below the older run's");
