@@ -6,6 +6,8 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * in the NVMe removal path, bisected with --good/--bad by latency.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ResourceLock(value = Kfit.CORES, mode = ResourceAccessMode.READ_WRITE)
 class BisectIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -3,6 +3,8 @@ package dev.kfit.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceAccessMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * RDMA writes from initiator into target's P2P memory while target's NVMe is unbound, and while
  * the hypervisor hot-unplugs it.
  */
+@ResourceLock(value = Kfit.CORES, mode = ResourceAccessMode.READ_WRITE)
 class TrafficFaultsIT {
     static Path run;
     static Kfit.Result result;

@@ -62,8 +62,11 @@ public class KfitPostgres extends GenericContainer<KfitPostgres> {
         return "jdbc:postgresql://127.0.0.1:" + getMappedPort(PORT) + "/kfit?user=kfit&password=" + password;
     }
 
-    /** Builds (or finds, by its recipe's key) the server's image; returns its name. Bounded by 20 min. */
-    public static String buildImage(Path root) {
+    /**
+     * Builds (or finds, by its recipe's key) the server's image; returns its name. Bounded by 20 min.
+     * Synchronized: test classes run two at a time in this JVM, and two builds would share a temp file.
+     */
+    public static synchronized String buildImage(Path root) {
         Path script = root.resolve("tests/testhost/build-postgres-image.sh");
         try {
             Path out = Files.createTempFile("kfit-pg-image-", ".out");

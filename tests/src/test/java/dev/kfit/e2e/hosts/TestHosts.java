@@ -110,8 +110,11 @@ public final class TestHosts implements AutoCloseable {
         return e;
     }
 
-    /** Builds (or finds) the test host image; returns its name. */
-    private static String buildImage(Path dir) {
+    /**
+     * Builds (or finds) the test host image; returns its name. Synchronized: test classes run two at a
+     * time in this JVM, and two builds would share a temp file.
+     */
+    private static synchronized String buildImage(Path dir) {
         CommandResult r = run(dir, "build-image", List.of(ROOT.resolve("tests/testhost/build-image.sh").toString()), IMAGE_TIMEOUT)
                 .requireSuccess();
         List<String> lines = r.stdout().lines().filter(l -> !l.isBlank()).toList();
