@@ -3,8 +3,7 @@ package dev.kfit.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kfit.e2e.hosts.TestHosts;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * with one repetition, first on this machine alone, then on two test hosts (containers on this same
  * machine), and cells per hour of each side by side.
  */
-@ResourceLock(value = Kfit.CORES, mode = ResourceAccessMode.READ_WRITE)
+@Isolated("a benchmark: measures cells per hour")
 class HostsBenchmark {
     @Test
     void cellsPerHourOnOneHostAndOnTwo() throws Exception {

@@ -14,13 +14,6 @@ import java.util.concurrent.TimeUnit;
 /** Runs the ./kfit launcher as a user would, bounded, and reads what it wrote. */
 final class Kfit {
     static final Path ROOT = Path.of(System.getProperty("kfit.root", "..")).toAbsolutePath().normalize();
-    /**
-     * The machine's cores, as a JUnit resource lock (junit-platform.properties runs two classes at once).
-     * {@code READ_WRITE}: the class measures time closely and runs alone. {@code READ}: it judges verdicts
-     * and files, and may share the machine with one other such class; its guests then boot slower and its
-     * cells take longer, which none of its assertions depends on.
-     */
-    static final String CORES = "kfit.e2e.cores";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     record Result(int exit, String stdout, String stderr, Duration elapsed) {

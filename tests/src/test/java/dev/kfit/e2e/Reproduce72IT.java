@@ -1,8 +1,8 @@
 package dev.kfit.e2e;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,7 +10,7 @@ import java.time.Duration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The same spec on Debian's linux-source-7.2 gives the same two verdicts. */
-@ResourceLock(value = Kfit.CORES, mode = ResourceAccessMode.READ)
+@Execution(ExecutionMode.CONCURRENT)
 class Reproduce72IT {
     @Test
     void sameVerdictsOnLinux72() throws Exception {

@@ -3,8 +3,7 @@ package dev.kfit.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * RDMA writes from initiator into target's P2P memory while target's NVMe is unbound, and while
  * the hypervisor hot-unplugs it.
  */
-@ResourceLock(value = Kfit.CORES, mode = ResourceAccessMode.READ_WRITE)
+@Isolated("times faults to tens of milliseconds and measures throughput")
 class TrafficFaultsIT {
     static Path run;
     static Kfit.Result result;

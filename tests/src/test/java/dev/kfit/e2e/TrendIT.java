@@ -3,8 +3,7 @@ package dev.kfit.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kfit.e2e.hosts.KfitPostgres;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.ResourceAccessMode;
-import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * gets the same three run directories by {@code kfit import}, and {@code kfit trend} from it must give the
  * same per-night numbers and marks. Running the nights twice would double the suite's longest part.
  */
-@ResourceLock(value = Kfit.CORES, mode = ResourceAccessMode.READ_WRITE)
+@Isolated("measures latencies night against night")
 class TrendIT {
     static final String LINE = "debian:linux-source-6.12";
     static final String SCENARIO = "unbind-latency";
