@@ -2,8 +2,6 @@ package dev.kfit.e2e;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +11,6 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Bad input through the real launcher: one line naming the file and the problem, exit status 2. */
-@Execution(ExecutionMode.CONCURRENT)
 class BadInputIT {
     @TempDir
     Path tmp;

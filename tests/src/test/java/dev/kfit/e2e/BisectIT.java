@@ -6,8 +6,6 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +20,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * By verdict and splat only: it may share the machine. A commit range by latency is BisectCommitsIT.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@Execution(ExecutionMode.CONCURRENT)
 class BisectIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 

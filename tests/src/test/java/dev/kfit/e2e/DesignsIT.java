@@ -3,8 +3,6 @@ package dev.kfit.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +17,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * kernels that have it, with the verdicts measured on this machine, and UNSUPPORTED with the guest's
  * reason where the kernel lacks it.
  */
-@Execution(ExecutionMode.CONCURRENT)
 class DesignsIT {
     static Path run;
     static Kfit.Result result;

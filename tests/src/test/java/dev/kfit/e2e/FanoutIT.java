@@ -6,8 +6,6 @@ import dev.kfit.e2e.hosts.CommandResult;
 import dev.kfit.e2e.hosts.KfitTestHost;
 import dev.kfit.e2e.hosts.TestHosts;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,7 +27,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * warm-up put them) and ships them; each worker provisions itself as a worker and runs its shard on
  * them; the controller merges the runs. Containers and network are removed at the end, also on failure.
  */
-@Execution(ExecutionMode.CONCURRENT)
 class FanoutIT {
     private static final Duration KERNEL_WAIT = Duration.ofMinutes(40);
     private static final Duration PLAY_TIMEOUT = Duration.ofMinutes(35);

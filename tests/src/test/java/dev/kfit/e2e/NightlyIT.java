@@ -6,8 +6,6 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -26,7 +24,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@link DistributedIT}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@Execution(ExecutionMode.CONCURRENT)
 class NightlyIT {
     static final int CELLS = 4;
     static Path run;

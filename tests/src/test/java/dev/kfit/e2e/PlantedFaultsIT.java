@@ -2,8 +2,6 @@ package dev.kfit.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +20,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * its own kernel_args; the scenario's unbind fires the fault. The hung task is reported by the
  * detector several times and must come out as one splat with that count.
  */
-@Execution(ExecutionMode.CONCURRENT)
 class PlantedFaultsIT {
     /** A scenario of the spec: the fault it plants, the splat type, the function its title must name, the verdict. */
     record Planted(String scenario, String fault, String type, String function, String verdict) {

@@ -3,8 +3,6 @@ package dev.kfit.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +27,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code early_end.oops_to_verdict_s} (and the lower bound, from when kfit read the oops, as
  * {@code seen_to_verdict_s}); both are checked.
  */
-@Execution(ExecutionMode.CONCURRENT)
 class PlantedOopsIT {
     static final double LIMIT_S = 15.0;
     private static final Pattern OOPS_LINE =

@@ -4,8 +4,6 @@ import dev.kfit.e2e.hosts.CommandResult;
 import dev.kfit.e2e.hosts.KfitTestHost;
 import dev.kfit.e2e.hosts.TestHosts;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +18,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * over SSH: each answers SSH with key auth and a checked host key, reaches nothing outside its
  * network, has sshd on its test-network address only; after close() nothing of the test is left.
  */
-@Execution(ExecutionMode.CONCURRENT)
 class ProvisionedHostsIT {
     @Test
     void twoProvisionedHostsAnswerOverSshAndLeaveNothingBehind() throws Exception {

@@ -1,8 +1,6 @@
 package dev.kfit.e2e;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,7 +8,6 @@ import java.time.Duration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The same spec on Debian's linux-source-7.2 gives the same two verdicts. */
-@Execution(ExecutionMode.CONCURRENT)
 class Reproduce72IT {
     @Test
     void sameVerdictsOnLinux72() throws Exception {

@@ -5,8 +5,6 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +17,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * series, boots both in QEMU and judges the unbind. Real kernels, real QEMU, real rdma-core.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@Execution(ExecutionMode.CONCURRENT)
 class ReproduceIT {
     /** examples/reproduce.yaml: hold 20 s, unbind 3 s after the registration. */
     static final double EXPECTED_BLOCK_MS = 17_000;

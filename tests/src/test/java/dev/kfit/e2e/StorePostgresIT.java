@@ -14,8 +14,6 @@ import dev.kfit.store.Trend;
 import dev.kfit.verdict.Measurement;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +28,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * trend queries, {@code kfit trend}'s page and the nightly's previous-night lookup against the
  * server. The same checks run against the embedded store in orchestrator's ResultsStoreTest.
  */
-@Execution(ExecutionMode.CONCURRENT)
 class StorePostgresIT {
     static final String SPEC = "kernels: [...]\nscenarios: [{name: unbind-latency}]\n";
     static final String LINE = "debian:linux-source-6.12";
