@@ -1,5 +1,6 @@
 package dev.kfit.e2e;
 
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,6 +12,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Bad input through the real launcher: one line naming the file and the problem, exit status 2. */
+@Order(11)
 class BadInputIT {
     @TempDir
     Path tmp;

@@ -20,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * By verdict and splat only: it may share the machine. A commit range by latency is BisectCommitsIT.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Order(6)
 class BisectIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -2,6 +2,7 @@ package dev.kfit.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -17,6 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * kernels that have it, with the verdicts measured on this machine, and UNSUPPORTED with the guest's
  * reason where the kernel lacks it.
  */
+@Order(3)
 class DesignsIT {
     static Path run;
     static Kfit.Result result;

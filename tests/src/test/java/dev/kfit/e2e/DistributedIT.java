@@ -9,7 +9,6 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.parallel.Isolated;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * their link crossing the hosts' network; kfit killed with SIGKILL leaves nothing running on them.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@Isolated("measures throughput and fault timings across hosts")
+@Order(1)
 class DistributedIT {
     /** What the README promises for a killed controller; measured 1-2 s (the SSH connection closes at once). */
     static final Duration REMOTE_CLEANUP = Duration.ofSeconds(10);

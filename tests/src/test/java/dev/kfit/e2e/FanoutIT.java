@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kfit.e2e.hosts.CommandResult;
 import dev.kfit.e2e.hosts.KfitTestHost;
 import dev.kfit.e2e.hosts.TestHosts;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -27,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * warm-up put them) and ships them; each worker provisions itself as a worker and runs its shard on
  * them; the controller merges the runs. Containers and network are removed at the end, also on failure.
  */
+@Order(4)
 class FanoutIT {
     private static final Duration KERNEL_WAIT = Duration.ofMinutes(40);
     private static final Duration PLAY_TIMEOUT = Duration.ofMinutes(35);

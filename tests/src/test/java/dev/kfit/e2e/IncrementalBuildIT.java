@@ -1,5 +1,6 @@
 package dev.kfit.e2e;
 
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -21,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * must give the same System.map. Runs in a cache of its own (so the kernel cache's entry is built twice)
  * that shares the real cache's sources, apt state, ccache and guest images: no download, and ccache only saves time.
  */
+@Order(2)
 class IncrementalBuildIT {
     private static final Pattern KEY = Pattern.compile("kernel (\\S+): \\S+, key ([0-9a-f]+)");
 

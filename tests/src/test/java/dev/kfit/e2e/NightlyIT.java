@@ -24,6 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@link DistributedIT}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Order(5)
 class NightlyIT {
     static final int CELLS = 4;
     static Path run;

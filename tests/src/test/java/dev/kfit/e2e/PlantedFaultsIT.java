@@ -1,6 +1,7 @@
 package dev.kfit.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * its own kernel_args; the scenario's unbind fires the fault. The hung task is reported by the
  * detector several times and must come out as one splat with that count.
  */
+@Order(8)
 class PlantedFaultsIT {
     /** A scenario of the spec: the fault it plants, the splat type, the function its title must name, the verdict. */
     record Planted(String scenario, String fault, String type, String function, String verdict) {

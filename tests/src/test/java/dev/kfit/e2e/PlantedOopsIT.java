@@ -2,6 +2,7 @@ package dev.kfit.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -27,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code early_end.oops_to_verdict_s} (and the lower bound, from when kfit read the oops, as
  * {@code seen_to_verdict_s}); both are checked.
  */
+@Order(12)
 class PlantedOopsIT {
     static final double LIMIT_S = 15.0;
     private static final Pattern OOPS_LINE =

@@ -3,6 +3,7 @@ package dev.kfit.e2e;
 import dev.kfit.e2e.hosts.CommandResult;
 import dev.kfit.e2e.hosts.KfitTestHost;
 import dev.kfit.e2e.hosts.TestHosts;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -18,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * over SSH: each answers SSH with key auth and a checked host key, reaches nothing outside its
  * network, has sshd on its test-network address only; after close() nothing of the test is left.
  */
+@Order(10)
 class ProvisionedHostsIT {
     @Test
     void twoProvisionedHostsAnswerOverSshAndLeaveNothingBehind() throws Exception {

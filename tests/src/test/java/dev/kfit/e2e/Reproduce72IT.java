@@ -1,5 +1,6 @@
 package dev.kfit.e2e;
 
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -8,6 +9,7 @@ import java.time.Duration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The same spec on Debian's linux-source-7.2 gives the same two verdicts. */
+@Order(9)
 class Reproduce72IT {
     @Test
     void sameVerdictsOnLinux72() throws Exception {

@@ -17,6 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * series, boots both in QEMU and judges the unbind. Real kernels, real QEMU, real rdma-core.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Order(7)
 class ReproduceIT {
     /** examples/reproduce.yaml: hold 20 s, unbind 3 s after the registration. */
     static final double EXPECTED_BLOCK_MS = 17_000;

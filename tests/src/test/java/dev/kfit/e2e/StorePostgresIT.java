@@ -12,6 +12,7 @@ import dev.kfit.store.ResultsStore;
 import dev.kfit.store.StoreLocation;
 import dev.kfit.store.Trend;
 import dev.kfit.verdict.Measurement;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * trend queries, {@code kfit trend}'s page and the nightly's previous-night lookup against the
  * server. The same checks run against the embedded store in orchestrator's ResultsStoreTest.
  */
+@Order(13)
 class StorePostgresIT {
     static final String SPEC = "kernels: [...]\nscenarios: [{name: unbind-latency}]\n";
     static final String LINE = "debian:linux-source-6.12";
