@@ -2,6 +2,7 @@ package dev.kfit.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kfit.store.ResultsStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Isolated;
 
@@ -47,7 +48,7 @@ class BisectCommitsIT {
         // A small repository made from Debian's 6.12 source (in kfit's cache): the
         // source as the first commit, then four commits of which the second carries the planted one-second
         // sleep in nvme_remove. The others change files the kernel build does not read.
-        Path cache = Path.of(System.getenv().getOrDefault("KFIT_CACHE", System.getProperty("user.home") + "/.cache/kfit"));
+        Path cache = Kfit.CACHE;
         // Debian's source in the cache: fetched (and 6.12 built) by kfit, at once when the cache has them.
         Kfit.Result fetched = Kfit.run(Duration.ofMinutes(60), "build", "examples/reproduce.yaml", "--kernels", "6.12");
         assertThat(fetched.exit()).as(fetched.toString()).isZero();
@@ -66,7 +67,7 @@ class BisectCommitsIT {
         // the whole tree takes about a minute, and kfit only reads the repository (archive, diff, rev-parse).
         String recipe = tarball.getFileName() + "\n" + Files.readString(delay) + "\n"
                 + String.join("\n", java.util.Arrays.stream(commits).map(c -> c[0] + " " + c[1]).toList());
-        Path bare = cache.resolve("test-fixtures").resolve("bisect-git-" + sha256(recipe).substring(0, 16) + ".git");
+        Path bare = cache.resolve("test-fixtures").resolve("bisect-git-" + ResultsStore.sha256(recipe).substring(0, 16) + ".git");
         if (!Files.isRegularFile(bare.resolve("HEAD"))) {
             Path repo = Files.createDirectories(work.resolve("linux"));
             sh(repo, Duration.ofMinutes(15), "tar", "-xf", tarball.toString(), "--strip-components=1");
@@ -137,11 +138,6 @@ class BisectCommitsIT {
                 assertThat(r.stderr()).as(label).contains("kernel " + label + ": incremental, from the built tree");
             }
         }
-    }
-
-    private static String sha256(String text) throws Exception {
-        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     private static String[] cat(List<String> head, String[] mid, String... tail) {

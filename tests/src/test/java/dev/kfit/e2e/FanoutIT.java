@@ -33,8 +33,6 @@ class FanoutIT {
     private static final Duration KERNEL_WAIT = Duration.ofMinutes(40);
     private static final Duration PLAY_TIMEOUT = Duration.ofMinutes(35);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Path CACHE = System.getenv("KFIT_CACHE") != null ? Path.of(System.getenv("KFIT_CACHE"))
-            : Path.of(System.getProperty("user.home"), ".cache", "kfit");
 
     @Test
     void theControllerBuildsOnceAndTwoHostsRunTheirShardsOnItsArtefacts() throws Exception {
@@ -63,7 +61,7 @@ class FanoutIT {
             Map<String, String> keys = new TreeMap<>();
             for (JsonNode k : prebuilt.get("kernels")) {
                 keys.put(k.get("label").asText(), k.get("cache_key").asText());
-                assertThat(CACHE.resolve("kernels").resolve(k.get("cache_key").asText()).resolve("build.json"))
+                assertThat(Kfit.CACHE.resolve("kernels").resolve(k.get("cache_key").asText()).resolve("build.json"))
                         .as("kernel " + k.get("label").asText() + " in the controller's cache").isRegularFile();
             }
             assertThat(keys).containsOnlyKeys("6.12", "6.12-series");
@@ -153,7 +151,7 @@ class FanoutIT {
      */
     private static void awaitCachedKernels(Map<String, List<String>> patchesByLabel) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + KERNEL_WAIT.toNanos();
-        Path kernels = CACHE.resolve("kernels");
+        Path kernels = Kfit.CACHE.resolve("kernels");
         while (true) {
             List<String> missing = new ArrayList<>();
             for (Map.Entry<String, List<String>> e : patchesByLabel.entrySet()) {

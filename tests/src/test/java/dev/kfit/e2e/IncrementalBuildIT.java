@@ -72,7 +72,7 @@ class IncrementalBuildIT {
 
     private void buildBothWays(Path work) throws Exception {
         Path cache = Files.createDirectories(work.resolve("cache"));
-        Path real = Path.of(System.getenv().getOrDefault("KFIT_CACHE", System.getProperty("user.home") + "/.cache/kfit"));
+        Path real = Kfit.CACHE;
         for (String shared : List.of("sources", "apt", "ccache", "images")) {
             Files.createSymbolicLink(cache.resolve(shared), real.resolve(shared));
         }

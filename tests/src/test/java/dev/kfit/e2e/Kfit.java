@@ -14,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 /** Runs the ./kfit launcher as a user would, bounded, and reads what it wrote. */
 final class Kfit {
     static final Path ROOT = Path.of(System.getProperty("kfit.root", "..")).toAbsolutePath().normalize();
+    /** kfit's cache, as the launcher finds it: $KFIT_CACHE, else ~/.cache/kfit. */
+    static final Path CACHE = Path.of(System.getenv().getOrDefault("KFIT_CACHE", System.getProperty("user.home") + "/.cache/kfit"));
     private static final ObjectMapper JSON = new ObjectMapper();
 
     record Result(int exit, String stdout, String stderr, Duration elapsed) {
