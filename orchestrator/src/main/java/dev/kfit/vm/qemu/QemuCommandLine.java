@@ -26,10 +26,11 @@ public final class QemuCommandLine {
      */
     static final String MACHINE = "q35,i8042=off,sata=off,smbus=off,vmport=off";
     /**
-     * The NICs' options. Without emulated autonegotiation the link is up as soon as the guest enables
-     * it, instead of after QEMU's 500 ms autonegotiation timer; the same holds after a link fault heals.
+     * The NICs: virtio-net, whose link is up as soon as the guest enables it (and again as soon as a
+     * link fault heals). Under TCG an e1000 cost 0.33 s of probing, 0.2-0.4 s more until its link was
+     * up and a slower first login: 0.8 s of boot to SSH in all.
      */
-    static final String NIC = "e1000,autonegotiation=off," + NO_ROM;
+    static final String NIC = "virtio-net-pci," + NO_ROM;
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,30}");
     private static final Pattern IPV4 = Pattern.compile("(\\d{1,3}\\.){3}\\d{1,3}");
     private static final Pattern MAC = Pattern.compile("([0-9a-f]{2}:){5}[0-9a-f]{2}");

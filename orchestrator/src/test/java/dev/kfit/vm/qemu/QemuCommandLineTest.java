@@ -90,7 +90,7 @@ class QemuCommandLineTest {
         assertThat(value(argv, "-display")).isEqualTo("none");
         // The short boot path: qboot, and no option ROM on the NIC.
         assertThat(value(argv, "-bios")).isEqualTo("qboot.rom");
-        assertThat(argv).anyMatch(x -> x.startsWith("e1000,") && x.contains(",romfile=,") && x.contains("autonegotiation=off") && x.contains(",netdev=mgmt,"));
+        assertThat(argv).anyMatch(x -> x.startsWith("virtio-net-pci,") && x.contains(",romfile=,") && x.contains(",netdev=mgmt,"));
     }
 
     @Test
@@ -162,8 +162,8 @@ class QemuCommandLineTest {
                 "socket,id=peer0,listen=127.0.0.1:41000",
                 "socket,id=peer1,connect=127.0.0.1:41001");
         assertThat(values(argv, "-device")).contains(
-                "e1000,autonegotiation=off,romfile=,id=nic-peer0,netdev=peer0,mac=52:54:00:00:01:01",
-                "e1000,autonegotiation=off,romfile=,id=nic-peer1,netdev=peer1,mac=52:54:00:00:01:02");
+                "virtio-net-pci,romfile=,id=nic-peer0,netdev=peer0,mac=52:54:00:00:01:01",
+                "virtio-net-pci,romfile=,id=nic-peer1,netdev=peer1,mac=52:54:00:00:01:02");
     }
 
     @Test
