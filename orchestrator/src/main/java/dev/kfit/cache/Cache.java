@@ -53,12 +53,22 @@ public final class Cache {
 
     /** Holds an exclusive lock on {@code area/key.lock} until closed. Blocks while another kfit builds it. */
     public AutoCloseable lock(String area, String key) {
+        return lock(area, key, () -> { });
+    }
+
+    /** {@link #lock(String, String)}, calling {@code waiting} first when another process holds the lock. */
+    public AutoCloseable lock(String area, String key, Runnable waiting) {
         Path lockFile = dir(area).resolve(key + ".lock");
         try {
             FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock = ch.lock();
+            FileLock lock = ch.tryLock();
+            if (lock == null) {
+                waiting.run();
+                lock = ch.lock();
+            }
+            FileLock held = lock;
             return () -> {
-                lock.release();
+                held.release();
                 ch.close();
             };
         } catch (IOException e) {

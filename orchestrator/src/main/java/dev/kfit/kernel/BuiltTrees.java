@@ -186,6 +186,15 @@ public final class BuiltTrees {
     }
 
     /**
+     * Held while a tree of {@code family} is built from scratch and kept: a second build of the family
+     * (another kfit on this machine) waits for it and starts from that tree, instead of compiling the
+     * same files at the same time on the same cores. {@code waiting} runs when it has to wait.
+     */
+    public AutoCloseable lockFamily(String family, Runnable waiting) {
+        return cache.lock(AREA, "family-" + family, waiting);
+    }
+
+    /**
      * Moves a freshly built {@code tree} into the cache with its patch files, then evicts the least
      * recently used trees beyond {@link #keep}. With {@code keep} 0 the tree is deleted.
      */

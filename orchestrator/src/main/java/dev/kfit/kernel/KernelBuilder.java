@@ -117,38 +117,65 @@ public final class KernelBuilder {
         String family = BuiltTrees.family(RECIPE, familySource(spec.source(), source), compiler(), fragments);
         List<String> wanted = patches.stream().map(Cache::sha256).toList();
         int applyFrom = fromKeptTree(spec, source, family, wanted, tree, log);
-        if (applyFrom < 0) {
-            Files.createDirectories(tree);
-            unpack(spec.source(), source, tree, scratch, log);
-            applyFrom = 0;
-        }
-        String baseVersion = kernelVersion(tree, log);
-        for (Path p : patches.subList(applyFrom, patches.size())) {
-            applyPatch(tree, p, source, baseVersion, log);
-        }
-        step(log, Duration.ofMinutes(5), tree, "make tinyconfig", "make", "tinyconfig");
-        List<String> merge = new ArrayList<>(List.of("scripts/kconfig/merge_config.sh", "-m", ".config"));
-        fragments.forEach(f -> merge.add(f.toString()));
-        step(log, Duration.ofMinutes(5), tree, "merge config fragments", merge.toArray(String[]::new));
-        step(log, Duration.ofMinutes(5), tree, "make olddefconfig", "make", "olddefconfig");
-        KernelConfig.check(tree.resolve(".config"), required);
-        int jobs = Runtime.getRuntime().availableProcessors() + 1;
-        step(log, Duration.ofMinutes(90), tree, "make bzImage", "make", "-j" + jobs, "bzImage");
-        String version = kernelVersion(tree, log);
+        // No tree of the family yet. If another kfit is making the first one (two test classes, two specs
+        // at once), wait for it and build from its tree: about 30 s after it, instead of a second build
+        // from scratch sharing the cores with it. The wait is bounded by that build's own timeouts.
+        AutoCloseable firstOfFamily = applyFrom < 0 && trees.keep() > 0 ? trees.lockFamily(family, () -> progress.accept(
+                "kernel " + spec.label() + ": another build is making the first tree of its family; waiting to build from it")) : null;
+        try {
+            if (firstOfFamily != null) {
+                applyFrom = fromKeptTree(spec, source, family, wanted, tree, log);
+                if (applyFrom >= 0) {
+                    closeQuietly(firstOfFamily);
+                    firstOfFamily = null;
+                }
+            }
+            if (applyFrom < 0) {
+                Files.createDirectories(tree);
+                unpack(spec.source(), source, tree, scratch, log);
+                applyFrom = 0;
+            }
+            String baseVersion = kernelVersion(tree, log);
+            for (Path p : patches.subList(applyFrom, patches.size())) {
+                applyPatch(tree, p, source, baseVersion, log);
+            }
+            step(log, Duration.ofMinutes(5), tree, "make tinyconfig", "make", "tinyconfig");
+            List<String> merge = new ArrayList<>(List.of("scripts/kconfig/merge_config.sh", "-m", ".config"));
+            fragments.forEach(f -> merge.add(f.toString()));
+            step(log, Duration.ofMinutes(5), tree, "merge config fragments", merge.toArray(String[]::new));
+            step(log, Duration.ofMinutes(5), tree, "make olddefconfig", "make", "olddefconfig");
+            KernelConfig.check(tree.resolve(".config"), required);
+            int jobs = Runtime.getRuntime().availableProcessors() + 1;
+            step(log, Duration.ofMinutes(90), tree, "make bzImage", "make", "-j" + jobs, "bzImage");
+            String version = kernelVersion(tree, log);
 
-        Files.copy(tree.resolve("arch/x86/boot/bzImage"), scratch.resolve("bzImage"), StandardCopyOption.REPLACE_EXISTING);
-        Files.copy(tree.resolve(".config"), scratch.resolve("config"), StandardCopyOption.REPLACE_EXISTING);
-        if (Files.isRegularFile(tree.resolve("System.map"))) {
-            Files.copy(tree.resolve("System.map"), scratch.resolve("System.map"), StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(tree.resolve("arch/x86/boot/bzImage"), scratch.resolve("bzImage"), StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(tree.resolve(".config"), scratch.resolve("config"), StandardCopyOption.REPLACE_EXISTING);
+            if (Files.isRegularFile(tree.resolve("System.map"))) {
+                Files.copy(tree.resolve("System.map"), scratch.resolve("System.map"), StandardCopyOption.REPLACE_EXISTING);
+            }
+            keepTree(tree, family, source.identity(), patches, log);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            KernelBuild b = new KernelBuild(spec.label(), k, version, source.identity(),
+                    patches.stream().map(p -> p.getFileName().toString()).toList(), compiler(),
+                    null, null, null, false, seconds, builtAt, patchset);
+            JSON.writeValue(scratch.resolve("build.json").toFile(), b);
+            Files.writeString(scratch.resolve(STARTED_AT), builtAt + "\n");
+            progress.accept(String.format("kernel %s: built %s in %.0f s", spec.label(), version, seconds));
+        } finally {
+            closeQuietly(firstOfFamily);
         }
-        keepTree(tree, family, source.identity(), patches, log);
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        KernelBuild b = new KernelBuild(spec.label(), k, version, source.identity(),
-                patches.stream().map(p -> p.getFileName().toString()).toList(), compiler(),
-                null, null, null, false, seconds, builtAt, patchset);
-        JSON.writeValue(scratch.resolve("build.json").toFile(), b);
-        Files.writeString(scratch.resolve(STARTED_AT), builtAt + "\n");
-        progress.accept(String.format("kernel %s: built %s in %.0f s", spec.label(), version, seconds));
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            // a lock on a file channel: closing the channel releases it in any case
+        }
     }
 
     /** Unpacks (or copies, or exports from git) the source into the empty {@code tree}. */

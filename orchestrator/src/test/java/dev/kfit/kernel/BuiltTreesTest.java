@@ -159,4 +159,35 @@ class BuiltTreesTest {
         assertThat(KernelBuilder.familySource(new dev.kfit.spec.KernelSource.DebianPackage("linux-source-6.12", null), deb))
                 .isEqualTo("debian:linux-source-6.12=6.12.117-1");
     }
+    /**
+     * The first tree of a family is built under the family's lock: a second kfit that wants the family
+     * is told it waits, and goes on once the first lets go. The holder is another process (a POSIX lock
+     * taken by python3), as it is for two kfit runs.
+     */
+    @Test
+    void aSecondBuildOfAFamilyWaitsForTheFirstTree() throws Exception {
+        Cache cache = new Cache(dir.resolve("cache"));
+        BuiltTrees trees = new BuiltTrees(cache, 2);
+        Path lockFile = cache.dir(BuiltTrees.AREA).resolve("family-f1.lock");
+        Process holder = new ProcessBuilder("python3", "-c", "import fcntl, sys, time\n"
+                + "f = open(sys.argv[1], 'a'); fcntl.lockf(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(1.5)",
+                lockFile.toString()).redirectErrorStream(true).start();
+        try {
+            assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine()).isEqualTo("held");
+            List<String> said = new ArrayList<>();
+            long t0 = System.nanoTime();
+            try (AutoCloseable first = trees.lockFamily("f1", () -> said.add("waiting"))) {
+                assertThat(said).containsExactly("waiting");
+                assertThat((System.nanoTime() - t0) / 1e9).isGreaterThan(0.5);
+            }
+            // Free now, and another family was never held: neither waits.
+            said.clear();
+            try (AutoCloseable again = trees.lockFamily("f1", () -> said.add("waiting"));
+                 AutoCloseable other = trees.lockFamily("f2", () -> said.add("waiting"))) {
+                assertThat(said).isEmpty();
+            }
+        } finally {
+            holder.destroyForcibly().waitFor();
+        }
+    }
 }
