@@ -159,6 +159,7 @@ class BuiltTreesTest {
         assertThat(KernelBuilder.familySource(new dev.kfit.spec.KernelSource.DebianPackage("linux-source-6.12", null), deb))
                 .isEqualTo("debian:linux-source-6.12=6.12.117-1");
     }
+
     /**
      * The first tree of a family is built under the family's lock: a second kfit that wants the family
      * is told it waits, and goes on once the first lets go. The holder is another process (a POSIX lock
@@ -187,7 +188,7 @@ class BuiltTreesTest {
                 assertThat(said).isEmpty();
             }
         } finally {
-            holder.destroyForcibly().waitFor();
+            holder.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 }
