@@ -6,6 +6,7 @@ import dev.kfit.host.Command;
 import dev.kfit.host.CommandFailedException;
 import dev.kfit.host.CommandResult;
 import dev.kfit.host.Host;
+import dev.kfit.host.LocalProvisioning;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -55,6 +56,10 @@ public final class ImageBuilder {
         try (AutoCloseable lock = cache.lock(AREA, k)) {
             if (complete(entry)) {
                 return image(k, entry, true);
+            }
+            if (host.isLocal()) {
+                // debootstrap may still be installing beside the first kernel build (see LocalProvisioning)
+                LocalProvisioning.awaitReady(progress);
             }
             cache.removeStaleScratch(AREA, k);
             Path scratch = cache.scratch(AREA, k);

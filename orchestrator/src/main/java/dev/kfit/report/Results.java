@@ -79,26 +79,29 @@ public record Results(RunInfo run, List<CellResult> cells) {
      *
      * @param provisionS  the launcher's provisioning of this host before kfit started (it passes it in
      *                    {@code KFIT_PROVISION_S}); null when it did not say
+     * @param provisionBesideS the rest of provisioning, which the launcher ran in the background beside
+     *                    kfit's first build on a fresh machine (see {@code LocalProvisioning}); null when none ran
      * @param imageS      building the guest image, or finding it in the cache ({@code imageCached})
      * @param kernels     each kernel, in build order
      * @param accelProbeS probing each run host for a working KVM (it boots the first kernel built, beside the
      *                    builds of the others and the image, like {@code imageS})
      * @param cellsS      from the first cell's start until the results were last written
      */
-    public record RunPhases(Double provisionS, Double imageS, Boolean imageCached, List<KernelPhase> kernels,
+    public record RunPhases(Double provisionS, Double provisionBesideS, Double imageS, Boolean imageCached, List<KernelPhase> kernels,
                             Double accelProbeS, Double cellsS) {
         public RunPhases {
             kernels = kernels == null ? List.of() : List.copyOf(kernels);
         }
 
         public RunPhases withCellsS(Double s) {
-            return new RunPhases(provisionS, imageS, imageCached, kernels, accelProbeS, s);
+            return new RunPhases(provisionS, provisionBesideS, imageS, imageCached, kernels, accelProbeS, s);
         }
 
         /** One line per phase, as people read them: {@code kernel 6.12: fetch 3.1 s, build 0.2 s (cached)}. */
         public List<String> describe() {
             List<String> lines = new java.util.ArrayList<>();
-            lines.add("provision: " + (provisionS == null ? "not known (before kfit started)" : seconds(provisionS)));
+            lines.add("provision: " + (provisionS == null ? "not known (before kfit started)" : seconds(provisionS))
+                    + (provisionBesideS == null ? "" : ", and " + seconds(provisionBesideS) + " more beside the builds"));
             if (imageS != null) {
                 lines.add("guest image: " + seconds(imageS) + (Boolean.TRUE.equals(imageCached) ? " (cached)" : ""));
             }

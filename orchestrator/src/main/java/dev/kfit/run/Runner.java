@@ -5,6 +5,7 @@ import dev.kfit.error.InfraException;
 import dev.kfit.host.Command;
 import dev.kfit.host.CommandResult;
 import dev.kfit.host.Host;
+import dev.kfit.host.LocalProvisioning;
 import dev.kfit.image.GuestImage;
 import dev.kfit.image.ImageBuilder;
 import dev.kfit.kernel.KernelBuild;
@@ -216,6 +217,8 @@ public final class Runner {
                         long start = System.nanoTime();
                         try {
                             Map<Host, Accel> chosen = new LinkedHashMap<>();
+                            // QEMU may still be installing beside the builds (see LocalProvisioning).
+                            LocalProvisioning.awaitReady(progress::log);
                             for (Host h : runHosts) {
                                 chosen.put(h, AccelProbe.choose(h, firstKernel, layout.dir(), cache, progress::log));
                             }
@@ -243,13 +246,16 @@ public final class Runner {
                 }
             }
         }
+        // The probe's wait below is for the probe alone: the rest of provisioning is waited for here.
+        LocalProvisioning.Outcome provisioned = LocalProvisioning.awaitReady(progress::log);
         if (imageJob != null) {
             image = await(imageJob, IMAGE_TIMEOUT.toMinutes(), "guest image");
         }
         double imageS = seconds(imageEnd.get() - imageStart);
         // 20 s a local probe; a remote host's also stages the kernel.
         Map<Host, Accel> accels = await(probeJob, 2L + 2L * runHosts.size(), "accelerator probe");
-        Results.RunPhases phases = new Results.RunPhases(provisionSeconds(), imageS, image.cached(), kernelPhases,
+        Results.RunPhases phases = new Results.RunPhases(provisionSeconds(),
+                provisioned == null ? null : provisioned.seconds(), imageS, image.cached(), kernelPhases,
                 seconds(probeNs.get()), null);
 
         List<Results.KernelInfo> infos = kernels.values().stream().map(b -> Results.KernelInfo.of(b,

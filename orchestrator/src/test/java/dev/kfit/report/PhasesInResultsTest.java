@@ -24,7 +24,7 @@ class PhasesInResultsTest {
                 .withPhases(new CellResult.CellPhases(61.0, null, 0.4));
         CellResult plain = Cells.blocked().withPhases(new CellResult.CellPhases(6.1, 21.3, 0.8));
         Results r = Cells.results(plain, crashed, silent);
-        return new Results(r.run().withPhases(new Results.RunPhases(null, 0.4, true, List.of(
+        return new Results(r.run().withPhases(new Results.RunPhases(null, 95.0, 0.4, true, List.of(
                 new Results.KernelPhase("k61", 3.1, 0.2, true), new Results.KernelPhase("k66", 2.0, 1048.0, false)),
                 1.5, 104.0)), r.cells());
     }
@@ -39,6 +39,7 @@ class PhasesInResultsTest {
         JsonNode root = new ObjectMapper().readTree(file.toFile());
         JsonNode run = root.get("run").get("phases");
         assertThat(run.get("image_s").asDouble()).isEqualTo(0.4);
+        assertThat(run.get("provision_beside_s").asDouble()).isEqualTo(95.0);
         assertThat(run.get("kernels").get(1).get("build_s").asDouble()).isEqualTo(1048.0);
         assertThat(run.get("kernels").get(1).get("cached").asBoolean()).isFalse();
         assertThat(run.get("kernels").get(0).get("fetch_s").asDouble()).isEqualTo(3.1);
@@ -83,7 +84,7 @@ class PhasesInResultsTest {
         int start = html.indexOf("<h2>Where the time went</h2>");
         assertThat(start).isPositive();
         String list = html.substring(start, html.indexOf("</ul>", start));
-        assertThat(list).contains("provision: not known").contains("guest image: 0.4 s (cached)")
+        assertThat(list).contains("provision: not known").contains("and 95.0 s more beside the builds").contains("guest image: 0.4 s (cached)")
                 .contains("kernel k61: fetch 3.1 s, build 0.2 s (cached)").contains("kernel k66: fetch 2.0 s, build 1048 s")
                 .contains("accelerator probe: 1.5 s").contains("cells: 104 s")
                 .contains("in the 3 cells: boot 72.3 s, scenario 21.3 s, collecting 1.8 s")

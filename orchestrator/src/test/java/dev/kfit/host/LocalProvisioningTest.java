@@ -1,0 +1,63 @@
+package dev.kfit.host;
+
+import dev.kfit.error.InfraException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Waiting for the launcher's background provisioning: its status file, as kfit's launcher writes it. */
+class LocalProvisioningTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void waitsUntilThePlaybookEndsWellAndSaysSoOnce() throws Exception {
+        Path status = dir.resolve("provision.status");
+        List<String> said = new ArrayList<>();
+        Thread launcher = new Thread(() -> {
+            try {
+                Thread.sleep(700);
+                // written beside and renamed, as ./kfit does: never read half written
+                Files.writeString(dir.resolve("provision.status.tmp"), "0 143\n");
+                Files.move(dir.resolve("provision.status.tmp"), status);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        launcher.start();
+        LocalProvisioning.Outcome o = LocalProvisioning.await(status, dir.resolve("provision.log"), Duration.ofSeconds(20), said::add);
+        launcher.join(5_000);
+        assertThat(o).isEqualTo(new LocalProvisioning.Outcome(0, 143));
+        assertThat(said).singleElement().asString().contains("waiting for this host's provisioning")
+                .contains(dir.resolve("provision.log").toString());
+    }
+
+    @Test
+    void aFailedPlaybookIsAnInfrastructureErrorThatShowsItsLog() throws Exception {
+        Path status = dir.resolve("provision.status");
+        Files.writeString(status, "2 40\n");
+        Path log = dir.resolve("provision.log");
+        Files.writeString(log, "TASK [Install missing kfit packages]\nfatal: [localhost]: FAILED! => E: Unable to locate package qemu-system-x86\n");
+        assertThatThrownBy(() -> LocalProvisioning.await(status, log, Duration.ofSeconds(5), m -> { }))
+                .isInstanceOf(InfraException.class)
+                .hasMessageContaining("exited with 2").hasMessageContaining(log.toString())
+                .hasMessageContaining("Unable to locate package qemu-system-x86");
+    }
+
+    @Test
+    void aPlaybookThatNeverEndsIsGivenUpOnAtTheLimit() {
+        Path log = dir.resolve("provision.log");
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> LocalProvisioning.await(dir.resolve("never.status"), log, Duration.ofSeconds(1), m -> { }))
+                .isInstanceOf(InfraException.class).hasMessageContaining("did not finish within").hasMessageContaining(log.toString());
+        assertThat((System.nanoTime() - t0) / 1e9).isLessThan(10);
+    }
+}
