@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
@@ -51,28 +52,74 @@ public final class Cache {
         return d;
     }
 
-    /** Holds an exclusive lock on {@code area/key.lock} until closed. Blocks while another kfit builds it. */
+    /**
+     * The longest wait for another kfit's lock: its holder builds a kernel (make alone may take 90 min) or
+     * an image, or copies a tree, each step with its own timeout. Beyond this the holder is stuck.
+     */
+    public static final Duration LOCK_LIMIT = Duration.ofHours(2);
+    private static final long LOCK_POLL_MS = 200;
+
+    /** Holds an exclusive lock on {@code area/key.lock} until closed. Waits while another kfit builds it. */
     public AutoCloseable lock(String area, String key) {
         return lock(area, key, () -> { });
     }
 
     /** {@link #lock(String, String)}, calling {@code waiting} first when another process holds the lock. */
     public AutoCloseable lock(String area, String key, Runnable waiting) {
+        return lock(area, key, waiting, LOCK_LIMIT);
+    }
+
+    /**
+     * {@link #lock(String, String, Runnable)} waiting at most {@code limit}; then an {@link InfraException}
+     * names the lock file. A lock of a process that died is free at once (the kernel drops it), so only a
+     * live holder is waited for. Another thread of this JVM holding it counts as another holder.
+     */
+    public AutoCloseable lock(String area, String key, Runnable waiting, Duration limit) {
         Path lockFile = dir(area).resolve(key + ".lock");
+        FileChannel ch = null;
         try {
-            FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock = ch.tryLock();
+            ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            long deadline = System.nanoTime() + limit.toNanos();
+            FileLock lock = tryLock(ch);
             if (lock == null) {
                 waiting.run();
-                lock = ch.lock();
+            }
+            while (lock == null) {
+                if (System.nanoTime() > deadline) {
+                    throw new InfraException("another kfit has held " + lockFile + " for more than " + limit.toMinutes()
+                            + " min (see which with: fuser -v " + lockFile + ")");
+                }
+                Thread.sleep(LOCK_POLL_MS);
+                lock = tryLock(ch);
             }
             FileLock held = lock;
+            FileChannel channel = ch;
+            ch = null;
             return () -> {
                 held.release();
-                ch.close();
+                channel.close();
             };
         } catch (IOException e) {
             throw new InfraException("cannot lock " + lockFile + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InfraException("interrupted while waiting for " + lockFile, e);
+        } finally {
+            if (ch != null) {
+                try {
+                    ch.close();
+                } catch (IOException e) {
+                    // closing releases nothing we hold
+                }
+            }
+        }
+    }
+
+    private static FileLock tryLock(FileChannel ch) throws IOException {
+        try {
+            return ch.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            return null; // held by another thread of this JVM
         }
     }
 
