@@ -108,7 +108,6 @@ public final class KernelBuilder {
 
     private void make(KernelSpec spec, SourceArchive source, List<KernelBuild.AppliedPatch> patchset, List<Path> patches,
                       List<Path> fragments, List<KernelConfig.Requirement> required, String k, Path scratch) throws IOException {
-        long t0 = System.nanoTime();
         String builtAt = Instant.now().toString();
         Path log = scratch.resolve("build.log");
         Path tree = scratch.resolve("tree");
@@ -116,37 +115,38 @@ public final class KernelBuilder {
                 + " (log: " + cache.dir(AREA).resolve(k).resolve("build.log") + ")");
         String family = BuiltTrees.family(RECIPE, familySource(spec.source(), source), compiler(), fragments);
         List<String> wanted = patches.stream().map(Cache::sha256).toList();
-        int applyFrom = fromKeptTree(spec, source, family, wanted, tree, log);
-        // No tree of the family yet. If another kfit is making the first one (two test classes, two specs
-        // at once), wait for it and build from its tree: about 30 s after it, instead of a second build
-        // from scratch sharing the cores with it. The wait is bounded by that build's own timeouts.
-        AutoCloseable firstOfFamily = applyFrom < 0 && trees.keep() > 0 ? trees.lockFamily(family, () -> progress.accept(
-                "kernel " + spec.label() + ": another build is making the first tree of its family; waiting to build from it")) : null;
+        // The family's tree walks from build to build (BuiltTrees.take): another kfit building in this family
+        // (two test classes, two specs at once) is waited for, and this build then starts from its tree, about
+        // 30 s after it, instead of from scratch beside it on the same cores. The wait is bounded.
+        AutoCloseable familyLock = trees.keep() > 0 ? trees.lockFamily(family, () -> progress.accept(
+                "kernel " + spec.label() + ": another build is using its family's tree; waiting to build from it")) : null;
         try {
-            if (firstOfFamily != null) {
-                applyFrom = fromKeptTree(spec, source, family, wanted, tree, log);
-                if (applyFrom >= 0) {
-                    closeQuietly(firstOfFamily);
-                    firstOfFamily = null;
-                }
-            }
+            long t0 = System.nanoTime();
+            int applyFrom = fromKeptTree(spec, source, family, wanted, tree, log);
             if (applyFrom < 0) {
                 Files.createDirectories(tree);
                 unpack(spec.source(), source, tree, scratch, log);
                 applyFrom = 0;
             }
-            String baseVersion = kernelVersion(tree, log);
-            for (Path p : patches.subList(applyFrom, patches.size())) {
-                applyPatch(tree, p, source, baseVersion, log);
+            List<Path> inTree = new ArrayList<>(patches.subList(0, applyFrom));
+            try {
+                String baseVersion = kernelVersion(tree, log);
+                for (Path p : patches.subList(applyFrom, patches.size())) {
+                    applyPatch(tree, p, source, baseVersion, log);
+                    inTree.add(p);
+                }
+                step(log, Duration.ofMinutes(5), tree, "make tinyconfig", "make", "tinyconfig");
+                List<String> merge = new ArrayList<>(List.of("scripts/kconfig/merge_config.sh", "-m", ".config"));
+                fragments.forEach(f -> merge.add(f.toString()));
+                step(log, Duration.ofMinutes(5), tree, "merge config fragments", merge.toArray(String[]::new));
+                step(log, Duration.ofMinutes(5), tree, "make olddefconfig", "make", "olddefconfig");
+                KernelConfig.check(tree.resolve(".config"), required);
+                int jobs = Runtime.getRuntime().availableProcessors() + 1;
+                step(log, Duration.ofMinutes(90), tree, "make bzImage", "make", "-j" + jobs, "bzImage");
+            } catch (BadInputException | CommandFailedException e) {
+                keepFailedTree(e, tree, family, source.identity(), inTree, log);
+                throw e;
             }
-            step(log, Duration.ofMinutes(5), tree, "make tinyconfig", "make", "tinyconfig");
-            List<String> merge = new ArrayList<>(List.of("scripts/kconfig/merge_config.sh", "-m", ".config"));
-            fragments.forEach(f -> merge.add(f.toString()));
-            step(log, Duration.ofMinutes(5), tree, "merge config fragments", merge.toArray(String[]::new));
-            step(log, Duration.ofMinutes(5), tree, "make olddefconfig", "make", "olddefconfig");
-            KernelConfig.check(tree.resolve(".config"), required);
-            int jobs = Runtime.getRuntime().availableProcessors() + 1;
-            step(log, Duration.ofMinutes(90), tree, "make bzImage", "make", "-j" + jobs, "bzImage");
             String version = kernelVersion(tree, log);
 
             Files.copy(tree.resolve("arch/x86/boot/bzImage"), scratch.resolve("bzImage"), StandardCopyOption.REPLACE_EXISTING);
@@ -163,7 +163,25 @@ public final class KernelBuilder {
             Files.writeString(scratch.resolve(STARTED_AT), builtAt + "\n");
             progress.accept(String.format("kernel %s: built %s in %.0f s", spec.label(), version, seconds));
         } finally {
-            closeQuietly(firstOfFamily);
+            closeQuietly(familyLock);
+        }
+    }
+
+    /**
+     * A build that failed in a patch that does not apply, a dropped option or a compile error leaves a tree
+     * that is still its source with {@code inTree} applied (patches are tried dry first; kbuild deletes
+     * the target of a failed rule): kept, the family's next build (a bisection's next step) starts from it
+     * rather than from scratch. A timed-out make may have left a half-written object: that tree goes.
+     */
+    private void keepFailedTree(Exception e, Path tree, String family, String base, List<Path> inTree, Path log) {
+        if (e instanceof CommandFailedException c && c.result().timedOut() || !Files.isDirectory(tree)) {
+            return;
+        }
+        try {
+            appendLog(log, "\n== the build failed; its tree is kept for the next build of the family\n");
+            keepTree(tree, family, base, inTree, log);
+        } catch (Exception ex) {
+            appendLog(log, "\n== could not keep the failed build's tree: " + ex.getMessage() + "\n");
         }
     }
 
@@ -211,8 +229,9 @@ public final class KernelBuilder {
     }
 
     /**
-     * Makes {@code tree} from the cheapest kept tree of the family (see {@link BuiltTrees}): a copy that
-     * keeps mtimes, its extra patches reversed, for git its commit moved to this one by a diff.
+     * Makes {@code tree} from the cheapest kept tree of the family (see {@link BuiltTrees}): taken out of
+     * the cache with its mtimes, its extra patches reversed, for git its commit moved to this one by a diff.
+     * The caller holds the family's lock.
      *
      * @return how many of the wanted patches the tree already has (the rest are applied next), or -1
      *         when no kept tree serves or using one failed (the tree is then absent: build afresh)
@@ -227,15 +246,16 @@ public final class KernelBuilder {
             if (plan == null) {
                 return -1;
             }
-            BuiltTrees.Kept from = trees.touch(plan.from(), System.currentTimeMillis());
+            BuiltTrees.Kept from = plan.from();
             progress.accept("kernel " + spec.label() + ": incremental, from the built tree " + from.key() + " ("
                     + from.patchNames().size() + " patches; reverse " + plan.reverse() + (plan.rebase() ? ", move to " + source.version() : "")
                     + ", apply " + (wanted.size() - plan.applyFrom()) + ")");
-            step(log, Duration.ofMinutes(20), tree.getParent(), "copy the built tree " + from.key(),
-                    "cp", "-a", "--reflink=auto", trees.tree(from).toString(), tree.toString());
+            Path keptPatches = tree.getParent().resolve("kept-patches");
+            appendLog(log, "\n== take the built tree " + from.key() + " (moved out of the cache; kept again after this build)\n");
+            trees.take(from, tree, keptPatches);
             for (int i = from.patchNames().size() - 1; i >= from.patchNames().size() - plan.reverse(); i--) {
                 step(log, Duration.ofMinutes(2), tree, "reverse " + from.patchNames().get(i),
-                        "patch", "-p1", "-R", "--batch", "-i", trees.patch(from, i).toString());
+                        "patch", "-p1", "-R", "--batch", "-i", BuiltTrees.patchIn(keptPatches, from, i).toString());
             }
             if (plan.rebase()) {
                 KernelSource.GitTree g = (KernelSource.GitTree) spec.source();

@@ -109,6 +109,12 @@ class IncrementalBuildIT {
         assertThat(key(incremental, "p3")).as("the cache key does not depend on how it was built").isEqualTo(k3);
         byte[] incMap = Files.readAllBytes(cache.resolve("kernels").resolve(k3).resolve("System.map"));
         assertThat(new String(incMap)).isEqualTo(new String(freshMap));
+        // The plain tree was taken, not copied, and walked on: the one tree kept now is p3's.
+        try (var s = Files.list(cache.resolve("trees"))) {
+            List<Path> kept = s.filter(Files::isDirectory).toList();
+            assertThat(kept).hasSize(1);
+            assertThat(Files.readString(kept.get(0).resolve("tree.json"))).contains(three.get(2).substring(three.get(2).lastIndexOf('/') + 1));
+        }
         System.out.printf("kfit e2e: fresh build %d s, incremental %d s%n", fresh.elapsed().toSeconds(),
                 incremental.elapsed().toSeconds());
         // The target is under 60 s on 2 cores for the build itself; kfit's start and the tree copy come on top.
