@@ -52,7 +52,7 @@ public final class LocalProvisioning {
         long deadline = System.nanoTime() + limit.toNanos();
         Outcome o = read(status);
         if (o == null) {
-            log.accept("waiting for this host's provisioning to finish (ansible/provision.yml, log: " + playbookLog + ")");
+            log.accept("waiting for the rest of this host's provisioning (ansible/provision.yml, log: " + playbookLog + ")");
         }
         while (o == null) {
             if (System.nanoTime() > deadline) {

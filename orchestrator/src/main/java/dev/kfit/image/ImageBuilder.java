@@ -59,7 +59,7 @@ public final class ImageBuilder {
             }
             if (host.isLocal()) {
                 // debootstrap may still be installing beside the first kernel build (see LocalProvisioning)
-                LocalProvisioning.awaitReady(progress);
+                LocalProvisioning.awaitReady(m -> progress.accept("guest image: " + m));
             }
             cache.removeStaleScratch(AREA, k);
             Path scratch = cache.scratch(AREA, k);

@@ -36,7 +36,7 @@ class LocalProvisioningTest {
         LocalProvisioning.Outcome o = LocalProvisioning.await(status, dir.resolve("provision.log"), Duration.ofSeconds(20), said::add);
         launcher.join(5_000);
         assertThat(o).isEqualTo(new LocalProvisioning.Outcome(0, 143));
-        assertThat(said).singleElement().asString().contains("waiting for this host's provisioning")
+        assertThat(said).singleElement().asString().contains("waiting for the rest of this host's provisioning")
                 .contains(dir.resolve("provision.log").toString());
     }
 
