@@ -181,7 +181,7 @@ public final class BuiltTrees {
 
     /**
      * Takes a kept tree out of the cache for a build, with {@link #lock()} held: the tree is renamed to
-     * {@code tree} (on 2 cores a copy of its 2.5 GB took 10 to 25 s of every incremental build) and its patch
+     * {@code tree} (on 2 cores a copy of its 2 GB took 10 to 25 s of every incremental build) and its patch
      * files are copied to {@code patchesTo}; the entry is gone until that build keeps its own tree. The
      * build holds its family's lock meanwhile ({@link #lockFamily}), so that the next build of the family
      * waits for the tree instead of starting from scratch.
