@@ -380,6 +380,8 @@ public final class KernelBuilder {
                 "KBUILD_BUILD_USER", "kfit",
                 "KBUILD_BUILD_HOST", "kfit");
         CommandResult r = host.run(new Command(List.of(argv), dir, env, timeout, log));
+        // Each step's time in the log: where a slow build went (unpack, configuration, make).
+        appendLog(log, String.format(java.util.Locale.ROOT, "== %s: %.1f s%n", what, r.elapsed().toMillis() / 1000.0));
         if (!r.ok()) {
             throw new CommandFailedException("kernel build step '" + what + "' failed (full log: " + log + ")", r);
         }
