@@ -158,7 +158,10 @@ class ReproduceIT {
         JsonNode patched = Kfit.cell(results, series);
         assertThat(patched.get("verdict").asText()).as(patched.toPrettyString()).isEqualTo("BLOCKED_UNTIL_RELEASE");
         assertThat(patched.get("pin").get("ok").asBoolean()).isTrue();
-        assertThat(patched.get("unbind_ms").asDouble()).isCloseTo(EXPECTED_BLOCK_MS, org.assertj.core.data.Offset.offset(500.0));
+        // The unbind is armed for 3 s after the registration and the pin released 20 s after it. A guest
+        // starved by a loaded host writes the unbind late (0.85 s once, in a suite's busiest minutes), which
+        // only shortens the block; it cannot outlast the release by more than the bound below.
+        assertThat(patched.get("unbind_ms").asDouble()).isBetween(EXPECTED_BLOCK_MS - 1500, EXPECTED_BLOCK_MS + 500);
         assertThat(patched.get("blocked_after_release_ms").asDouble()).isBetween(0.0, 1000.0);
         assertThat(patched.get("patches")).hasSize(5);
         JsonNode hung = null;
