@@ -106,6 +106,21 @@ public final class PerftestWorkload {
         return PerftestOutput.parse(lines(events), PerftestOutput.Timing.FLUSHED, INTERVAL.toNanos() / 1e9);
     }
 
+    /**
+     * perftest's own refusal to report: it calibrates the CPU's clock against gettimeofday before a report
+     * and gives up below r^2 = 0.9 ("Correlation coefficient r^2: 0.877452 < 0.9", then "Can't produce a
+     * report", exit 1). A TCG vCPU starved by its host fails that calibration; the kernel under test has no
+     * part in it. The offending line, if perftest printed it.
+     */
+    public static Optional<String> calibrationFailure(List<Event> events) {
+        for (PerftestOutput.Line l : lines(events)) {
+            if (l.text().contains("Can't produce a report") || l.text().contains("Correlation coefficient r^2")) {
+                return Optional.of(l.text().strip());
+            }
+        }
+        return Optional.empty();
+    }
+
     public static Optional<Integer> exitStatus(List<Event> events) {
         return Guest.find(events, GuestEvents.EXIT).map(e -> e.get("status") instanceof Number n ? n.intValue() : -1);
     }

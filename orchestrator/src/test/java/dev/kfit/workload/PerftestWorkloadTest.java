@@ -112,4 +112,17 @@ class PerftestWorkloadTest {
         assertThat(PerftestWorkload.handles("ib_write_bw")).isTrue();
         assertThat(PerftestWorkload.handles("kfit-writer")).isFalse();
     }
+
+    /** The lines a starved guest's ib_write_bw printed in a warm suite (TrafficFaultsIT, 2026-12-01). */
+    @Test
+    void perftestGivingUpOnItsClockCalibrationIsFoundAndAGoodRunIsNot() throws IOException {
+        List<Event> gaveUp = List.of(
+                new Event(0, "guest:g", "p", "unparsed", null, Map.of("line",
+                        "9880000000  65536      76               0.00               4.72   \t\t   0.000076")),
+                new Event(0, "guest:g", "p", "unparsed", null, Map.of("line", "11480000000 Correlation coefficient r^2: 0.877452 < 0.9")),
+                new Event(0, "guest:g", "p", "unparsed", null, Map.of("line", "11480000000 Can't produce a report")),
+                new Event(0, "guest:g", "p", "exit", 11_570_000_000L, Map.of("status", 1)));
+        assertThat(PerftestWorkload.calibrationFailure(gaveUp)).hasValue("Correlation coefficient r^2: 0.877452 < 0.9");
+        assertThat(PerftestWorkload.calibrationFailure(events("write-client.jsonl"))).isEmpty();
+    }
 }

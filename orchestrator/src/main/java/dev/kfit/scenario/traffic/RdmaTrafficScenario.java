@@ -207,6 +207,13 @@ public final class RdmaTrafficScenario implements Scenario {
 
         Map<String, Object> recovery = recover(server, client, bdf, driver, serverIface, clientIface, faults);
         List<Event> writerEvents = pin == Outcome.OK ? client.poll(WRITER) : List.of();
+        if (perftest) {
+            // Its measurement broke, not the kernel: an infrastructure error, and the cell runs again.
+            PerftestWorkload.calibrationFailure(writerEvents).ifPresent(line -> {
+                throw new InfraException("perftest on " + client.name() + " stopped reporting: its clock calibration failed on"
+                        + " a starved emulated CPU (\"" + line + "\")");
+            });
+        }
         Double recoveredMs = (Double) recovery.get("traffic_resumed_after_heal_ms");
         ScenarioOutcome.TrafficResult traffic = perftest
                 ? Traffic.perftest(spec.workload(), PerftestWorkload.output(writerEvents), client, faults, t0, recoveredMs)
