@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * again as the new build's. One tree per family thus walks from build to build. A family is what must be equal for a tree to serve:
  * the recipe, the source (for a git source: the repository, since another commit is a diff away), the
  * compiler and the config fragments' contents. Within a family a tree is keyed by its base (the source's
- * identity) and its patches' contents, in order. Only the {@link #keep} most recently used trees stay.
+ * identity) and its patches' contents, in order. Only the {@link #keep} most recently kept trees stay.
  *
  * <p>The kernel cache's keys do not change: a tree only shortens how an entry is made, never what it is
  * (the same configuration steps run on a taken tree as on a fresh one).
@@ -43,7 +43,7 @@ public final class BuiltTrees {
      * @param base        the source identity its patches were applied to (for git: {@code git:<commit>})
      * @param patchSha256 its patches' contents, in the order applied; their files are in {@code patches/}
      * @param patchNames  their file names, as the build named them
-     * @param lastUsed    milliseconds since the epoch: when it was made or last copied
+     * @param lastUsed    milliseconds since the epoch: when it was kept (a taken tree comes back as a new one)
      */
     public record Kept(String key, String family, String base, List<String> patchSha256, List<String> patchNames,
                        long lastUsed) {
@@ -194,13 +194,6 @@ public final class BuiltTrees {
             Files.copy(patch(k, i), patchIn(patchesTo, k, i));
         }
         Cache.deleteTree(entry);
-    }
-
-    /** Marks a kept tree used now, so eviction keeps it longer. */
-    public Kept touch(Kept k, long now) {
-        Kept t = new Kept(k.key(), k.family(), k.base(), k.patchSha256(), k.patchNames(), now);
-        write(cache.dir(AREA).resolve(k.key()), t);
-        return t;
     }
 
     /** Holds the trees' lock until closed: taking, keeping and evicting are done under it. */
