@@ -35,6 +35,7 @@ public final class Guest implements AutoCloseable {
     private final Map<String, Long> offsets = new HashMap<>();
     private static final java.util.regex.Pattern T_NS = java.util.regex.Pattern.compile("\"t_ns\":(\\d+)");
     private Long hostMinusGuestNs;
+    private long calibratedAtHostNs;
 
     public Guest(String name, Vm vm, SshSession ssh, History history) {
         this.name = name;
@@ -142,6 +143,7 @@ public final class Guest implements AutoCloseable {
                 if (g.isPresent() && h1 - h0 < bestRtt) {
                     bestRtt = h1 - h0;
                     hostMinusGuestNs = (h0 + h1) / 2 - g.get();
+                    calibratedAtHostNs = (h0 + h1) / 2;
                 }
             }
             if (hostMinusGuestNs == null) {
@@ -150,6 +152,31 @@ public final class Guest implements AutoCloseable {
             history.host("clock", Map.of("guest", name, "host_minus_guest_ns", hostMinusGuestNs, "rtt_ns", bestRtt));
         }
         return guestNs + hostMinusGuestNs;
+    }
+
+    /**
+     * How far the guest's clock moved from the host's since {@link #toHostNs} calibrated the mapping
+     * (recorded in the history); empty if it never did, or the guest is gone or does not answer.
+     */
+    public synchronized Optional<ClockDrift> clockDrift() {
+        if (hostMinusGuestNs == null || !vm.isAlive()) {
+            return Optional.empty();
+        }
+        long h0 = System.nanoTime();
+        Optional<Long> g;
+        try {
+            g = now();
+        } catch (RuntimeException e) {
+            return Optional.empty(); // a guest the scenario cut off has nothing more to say
+        }
+        long h1 = System.nanoTime();
+        if (g.isEmpty()) {
+            return Optional.empty();
+        }
+        long mid = (h0 + h1) / 2;
+        ClockDrift d = new ClockDrift(name, (mid - calibratedAtHostNs) / 1e9, (mid - g.get() - hostMinusGuestNs) / 1e9);
+        history.host("clock_check", d.toHistory());
+        return Optional.of(d);
     }
 
     /** The inverse of {@link #toHostNs}: the guest's CLOCK_MONOTONIC at the host's System.nanoTime {@code hostNs}. */

@@ -130,6 +130,7 @@ public final class CellRunner {
                     } else {
                         outcome = resultOf(running);
                         history.host("scenario_end", outcome.observation().toHistory());
+                        tb.checkClocks();
                     }
                     progress.phase(id, "collecting");
                 }

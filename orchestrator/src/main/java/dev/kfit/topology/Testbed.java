@@ -1,6 +1,7 @@
 package dev.kfit.topology;
 
 import dev.kfit.error.InfraException;
+import dev.kfit.guest.ClockDrift;
 import dev.kfit.guest.Guest;
 import dev.kfit.history.History;
 import dev.kfit.host.Host;
@@ -18,6 +19,8 @@ import dev.kfit.vm.Vm;
 import dev.kfit.vm.qemu.QemuConfig;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +28,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * The guests of one topology, started and stopped together. Links are QEMU socket netdevs on
@@ -308,6 +313,33 @@ public final class Testbed implements AutoCloseable {
 
     public static String rdmaDeviceOf(String iface) {
         return "rxe" + iface.substring("eth".length());
+    }
+
+    /**
+     * Fails with an infrastructure error if a guest's clock ran at another rate than the host's while
+     * the scenario ran: what it measured is not in seconds, so the cell is run again rather than judged.
+     */
+    public void checkClocks() {
+        for (Guest g : guests.values()) {
+            Optional<ClockDrift> d = g.clockDrift();
+            if (d.isPresent() && d.get().wrong()) {
+                throw new InfraException(d.get().describe() + clockLines(consoles.get(g.name())));
+            }
+        }
+    }
+
+    /** The guest's own account of its clock, from its console: the TSC calibration lines. */
+    static String clockLines(Path console) {
+        if (console == null || !Files.isRegularFile(console)) {
+            return "";
+        }
+        try (Stream<String> lines = Files.lines(console, StandardCharsets.ISO_8859_1)) {
+            List<String> tsc = lines.filter(l -> l.contains("tsc: ") || l.contains("clocksource: Switched"))
+                    .map(String::strip).limit(6).toList();
+            return tsc.isEmpty() ? "" : "; its console: " + String.join(" / ", tsc);
+        } catch (IOException | UncheckedIOException e) {
+            return "";
+        }
     }
 
     /** Console byte offsets now, per guest: splats after these belong to the scenario. */
