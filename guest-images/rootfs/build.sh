@@ -26,9 +26,15 @@ echo "== init and ssh"
 install -m 0755 "$HERE/kfit-init" "$ROOT/usr/local/sbin/kfit-init"
 install -m 0644 "$HERE/inittab" "$ROOT/etc/inittab"
 ln -sf /bin/busybox "$ROOT/sbin/init"
-install -m 0644 "$HERE/sshd_config" "$ROOT/etc/ssh/sshd_config.d/kfit.conf"
-[ -f "$ROOT/etc/ssh/ssh_host_ed25519_key" ] || chroot "$ROOT" ssh-keygen -A
-cp "$ROOT/etc/ssh/ssh_host_ed25519_key.pub" "$OUT/host_ed25519.pub"
+# root's commands run under dash: each SSH exec starts the login shell, and under TCG "dash -c"
+# took 122 ms where bash's took 149 ms (10 runs of "kfit-guest now" in the guest). kfit sends only
+# POSIX-quoted argv. (Not busybox's ash, though faster: Debian's busybox prefers its own applets,
+# and a command would get busybox's setsid, tail or ip instead of the real ones.)
+chroot "$ROOT" usermod -s /bin/sh root
+# One ed25519 host key, which the orchestrator pins (host_ed25519.pub).
+install -d "$ROOT/etc/dropbear"
+chroot "$ROOT" dropbearkey -t ed25519 -f /etc/dropbear/dropbear_ed25519_host_key >/dev/null
+chroot "$ROOT" dropbearkey -y -f /etc/dropbear/dropbear_ed25519_host_key | grep '^ssh-ed25519 ' > "$OUT/host_ed25519.pub"
 ssh-keygen -q -t ed25519 -N '' -C kfit -f "$OUT/id_ed25519"
 install -d -m 0700 "$ROOT/root/.ssh"
 install -m 0600 "$OUT/id_ed25519.pub" "$ROOT/root/.ssh/authorized_keys"

@@ -147,6 +147,8 @@ public final class Runner {
             return none;
         }
 
+        // The JVM's first SSH login is slow (0.75 s more than later ones): made now, not by the first guest.
+        dev.kfit.ssh.SshWarmUp.startInBackground();
         // A placement that cannot work fails now, not after an hour of kernel builds.
         Scheduler scheduler = new Scheduler(runHosts, jobs);
         for (CellSpec c : plan) {

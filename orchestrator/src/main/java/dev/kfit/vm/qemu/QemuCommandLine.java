@@ -105,6 +105,12 @@ public final class QemuCommandLine {
                 // minutes. That is the emulator starved, not the kernel under test.
                 "no_timer_check",
                 "kfit.hostname=" + c.name()));
+        if (c.cpus() == 1) {
+            // Without a TSC-deadline timer (TCG has none) the kernel calibrates the local APIC timer
+            // over 25 ticks, 0.1-0.2 s of boot. One CPU needs no per-CPU timer: the HPET ticks instead.
+            // Guests with more CPUs keep theirs rather than wake each other through a broadcast timer.
+            k.add("noapictimer");
+        }
         if (c.iommu()) {
             // The emulated IOMMU runs without interrupt remapping (intremap=off), so VFIO's type1 container
             // and iommufd refuse devices whose MSIs they cannot isolate (EPERM). Isolation does not matter

@@ -203,6 +203,14 @@ class QemuCommandLineTest {
     }
 
     @Test
+    void onlyAOneCpuGuestBootsWithoutTheApicTimer() {
+        // Its calibration is 0.1-0.2 s of a TCG boot; with one CPU the HPET ticks instead.
+        assertThat(value(QemuCommandLine.build(with(typical(), b -> b.cpus(1))), "-append").split(" "))
+                .contains("noapictimer");
+        assertThat(value(QemuCommandLine.build(typical()), "-append").split(" ")).doesNotContain("noapictimer");
+    }
+
+    @Test
     void kvmUsesHostCpu() {
         List<String> argv = QemuCommandLine.build(with(typical(), b -> b.accel(Accel.KVM)));
 
