@@ -14,8 +14,10 @@
  *   kfit-guest write [--at T_NS] FILE VALUE
  *       wait until CLOCK_MONOTONIC reaches T_NS, then write VALUE to FILE
  *       (a sysfs attribute such as a driver's unbind) and time the write.
- *   kfit-guest now
- *       print the current CLOCK_MONOTONIC time.
+ *   kfit-guest now [--lines]
+ *       print the current CLOCK_MONOTONIC time; with --lines, once for each
+ *       line read from stdin, until EOF (the orchestrator's clock calibration:
+ *       round trips without a fork and exec each).
  *   kfit-guest serve --file PATH [--size BYTES] [--port N] [--device NAME]
  *                    [--gid-index N] [--hold SECONDS] [--odp]
  *       like pin, but also create an RC QP, accept one peer on TCP port N
@@ -1875,6 +1877,12 @@ int main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "dmabuf-hold") == 0)
 		return cmd_dmabuf_hold(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "now") == 0) {
+		if (argc >= 3 && strcmp(argv[2], "--lines") == 0) {
+			char line[256];
+			while (fgets(line, sizeof(line), stdin))
+				event("now", NULL);
+			return 0;
+		}
 		event("now", NULL);
 		return 0;
 	}

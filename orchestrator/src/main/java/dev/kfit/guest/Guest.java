@@ -34,6 +34,7 @@ public final class Guest implements AutoCloseable {
     private final Map<String, List<Event>> streams = new HashMap<>();
     private final Map<String, Long> offsets = new HashMap<>();
     private static final java.util.regex.Pattern T_NS = java.util.regex.Pattern.compile("\"t_ns\":(\\d+)");
+    private static final int CLOCK_ROUND_TRIPS = 8;
     private Long hostMinusGuestNs;
     private long calibratedAtHostNs;
 
@@ -131,20 +132,27 @@ public final class Guest implements AutoCloseable {
 
     /**
      * Maps a guest CLOCK_MONOTONIC time onto the host's System.nanoTime, so that events of several
-     * guests share one timeline. Calibrated once, on the fastest of a few round trips (error: half of it).
+     * guests share one timeline. Calibrated once, on the fastest of a few round trips to one running
+     * {@code kfit-guest now --lines} (error: half of it, a few ms; a fresh command per round trip
+     * would cost 0.1 s of fork and exec under TCG and make the error that large).
      */
     public synchronized long toHostNs(long guestNs) {
         if (hostMinusGuestNs == null) {
             long bestRtt = Long.MAX_VALUE;
-            for (int i = 0; i < 5; i++) {
-                long h0 = System.nanoTime();
-                Optional<Long> g = now();
-                long h1 = System.nanoTime();
-                if (g.isPresent() && h1 - h0 < bestRtt) {
-                    bestRtt = h1 - h0;
-                    hostMinusGuestNs = (h0 + h1) / 2 - g.get();
-                    calibratedAtHostNs = (h0 + h1) / 2;
+            try (dev.kfit.ssh.SshDialog clock = ssh.dialog(List.of("kfit-guest", "now", "--lines"), Duration.ofSeconds(10))) {
+                for (int i = 0; i < CLOCK_ROUND_TRIPS; i++) {
+                    long h0 = System.nanoTime();
+                    String answer = clock.ask("", Duration.ofSeconds(10));
+                    long h1 = System.nanoTime();
+                    java.util.regex.Matcher m = T_NS.matcher(answer);
+                    if (m.find() && h1 - h0 < bestRtt) {
+                        bestRtt = h1 - h0;
+                        hostMinusGuestNs = (h0 + h1) / 2 - Long.parseLong(m.group(1));
+                        calibratedAtHostNs = (h0 + h1) / 2;
+                    }
                 }
+            } catch (RuntimeException e) {
+                throw new dev.kfit.error.InfraException("guest " + name + ": cannot read its clock: " + e.getMessage(), e);
             }
             if (hostMinusGuestNs == null) {
                 throw new dev.kfit.error.InfraException("guest " + name + ": cannot read its clock");
@@ -152,6 +160,11 @@ public final class Guest implements AutoCloseable {
             history.host("clock", Map.of("guest", name, "host_minus_guest_ns", hostMinusGuestNs, "rtt_ns", bestRtt));
         }
         return guestNs + hostMinusGuestNs;
+    }
+
+    /** The inverse of {@link #toHostNs}: the guest's CLOCK_MONOTONIC at the host's System.nanoTime {@code hostNs}. */
+    public long toGuestNs(long hostNs) {
+        return hostNs - toHostNs(0);
     }
 
     /**
@@ -177,11 +190,6 @@ public final class Guest implements AutoCloseable {
         ClockDrift d = new ClockDrift(name, (mid - calibratedAtHostNs) / 1e9, (mid - g.get() - hostMinusGuestNs) / 1e9);
         history.host("clock_check", d.toHistory());
         return Optional.of(d);
-    }
-
-    /** The inverse of {@link #toHostNs}: the guest's CLOCK_MONOTONIC at the host's System.nanoTime {@code hostNs}. */
-    public long toGuestNs(long hostNs) {
-        return hostNs - toHostNs(0);
     }
 
     /**

@@ -224,6 +224,38 @@ public final class SshSession implements AutoCloseable {
         return requireOk(shell(rawCommand, timeout));
     }
 
+    /**
+     * Starts {@code argv} (POSIX-quoted) with stdin and stdout kept open for line-by-line round trips;
+     * see {@link SshDialog}. Fails if the channel does not open within {@code timeout}.
+     */
+    public SshDialog dialog(List<String> argv, Duration timeout) {
+        requirePositive(timeout);
+        String command = commandLine(argv);
+        if (closed.get()) {
+            throw new SshException("dialog on closed session " + target.address() + ": " + command);
+        }
+        ChannelExec channel = null;
+        try {
+            channel = session.createExecChannel(command);
+            OpenFuture open = channel.open();
+            if (!open.await(timeout, CancelOption.CANCEL_ON_TIMEOUT)) {
+                channel.close(true);
+                throw new SshException("dialog on " + target.address() + ": no channel within "
+                        + Durations.format(timeout) + ": " + command);
+            }
+            open.verify(); // completed: awaited with a bound above
+            return new SshDialog(command, channel);
+        } catch (IOException | RuntimeException e) {
+            if (channel != null) {
+                channel.close(true);
+            }
+            if (e instanceof SshException se) {
+                throw se;
+            }
+            throw new SshException("dialog on " + target.address() + " failed: " + command + ": " + describe(e), e);
+        }
+    }
+
     /** The underlying Mina session, for what {@link #exec} does not cover: streamed channels, port forwards. */
     public ClientSession clientSession() {
         return session;

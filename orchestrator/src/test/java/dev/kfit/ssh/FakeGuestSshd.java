@@ -51,6 +51,7 @@ final class FakeGuestSshd extends InProcessSshd {
      * sleep-forever      : a hung guest
      * big N              : N bytes of 'x' on stdout
      * cat                : stdin to stdout until EOF
+     * echo-lines         : "got LINE" for each line of stdin, at once, until EOF
      */
     private static final class FakeCommand implements Command, Runnable {
         private final String line;
@@ -134,6 +135,13 @@ final class FakeGuestSshd extends InProcessSshd {
                     Arrays.fill(chunk, (byte) 'x');
                     for (long left = n; left > 0; left -= chunk.length) {
                         out.write(chunk, 0, (int) Math.min(chunk.length, left));
+                    }
+                    return 0;
+                case "echo-lines":
+                    java.io.BufferedReader r2 = new java.io.BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+                    for (String l = r2.readLine(); l != null; l = r2.readLine()) {
+                        out.write(("got " + l + "\n").getBytes(StandardCharsets.UTF_8));
+                        out.flush();
                     }
                     return 0;
                 case "cat":

@@ -66,6 +66,34 @@ class SshSessionTest {
     }
 
     @Test
+    void aDialogAnswersLineByLineOnOneChannel() {
+        try (SshSession s = SshSession.connect(target, T); SshDialog d = s.dialog(List.of("echo-lines"), T)) {
+            assertThat(d.ask("one", T)).isEqualTo("got one");
+            assertThat(d.ask("two", T)).isEqualTo("got two");
+        }
+    }
+
+    @Test
+    void aDialogWithASilentCommandFailsWithinItsBoundAndTheSessionStaysUsable() {
+        try (SshSession s = SshSession.connect(target, T)) {
+            long t0 = System.nanoTime();
+            try (SshDialog d = s.dialog(List.of("sleep-forever"), T)) {
+                assertThatThrownBy(() -> d.ask("hello", Duration.ofMillis(300)))
+                        .isInstanceOf(SshException.class).hasMessageContaining("no answer within");
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+            assertThat(s.exec(List.of("echo-line", "still"), T).stdout()).isEqualTo("echo-line still");
+        }
+    }
+
+    @Test
+    void aDialogWhoseCommandEndedSaysSo() {
+        try (SshSession s = SshSession.connect(target, T); SshDialog d = s.dialog(List.of("no-such-command"), T)) {
+            assertThatThrownBy(() -> d.ask("x", T)).isInstanceOf(SshException.class).hasMessageContaining("ended before");
+        }
+    }
+
+    @Test
     void remoteShellParsesQuotedArgvBackExactly() {
         List<String> argv = new ArrayList<>(List.of("printf", "%s\\0"));
         argv.addAll(ShellQuoteTest.TRICKY);
