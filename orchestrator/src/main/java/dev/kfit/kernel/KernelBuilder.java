@@ -194,31 +194,15 @@ public final class KernelBuilder {
      * supports).
      */
     static String configInputs(Path tree, List<Path> fragments, String compiler) throws IOException {
-        java.security.MessageDigest md;
-        try {
-            md = java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        List<Path> files;
+        Cache.Key key = new Cache.Key();
         try (Stream<Path> walk = Files.walk(tree)) {
-            files = walk.filter(p -> {
+            walk.filter(p -> {
                 String n = p.getFileName().toString();
                 return (n.startsWith("Kconfig") || n.equals("tiny.config")) && Files.isRegularFile(p);
-            }).map(tree::relativize).sorted().toList();
+            }).map(tree::relativize).sorted().forEach(rel -> key.addFile(rel.toString(), tree.resolve(rel)));
         }
-        for (Path rel : files) {
-            md.update((rel.toString() + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            md.update(Files.readAllBytes(tree.resolve(rel)));
-            md.update((byte) 0);
-        }
-        for (Path f : fragments) {
-            md.update(("fragment\0").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            md.update(Files.readAllBytes(f));
-            md.update((byte) 0);
-        }
-        md.update(("compiler\0" + compiler).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        return java.util.HexFormat.of().formatHex(md.digest());
+        fragments.forEach(f -> key.addFile("fragment", f));
+        return key.add("compiler", compiler).hex();
     }
 
     /**
