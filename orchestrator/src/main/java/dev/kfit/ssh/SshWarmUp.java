@@ -2,24 +2,20 @@ package dev.kfit.ssh;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.security.PublicKey;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
+
+import dev.kfit.cache.Cache;
 
 import org.apache.sshd.common.config.keys.KeyUtils;
-import org.apache.sshd.common.config.keys.PublicKeyEntry;
-import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyEncryptionContext;
-import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.server.Environment;
 import org.apache.sshd.server.ExitCallback;
-import org.apache.sshd.server.SshServer;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
 
@@ -56,35 +52,28 @@ public final class SshWarmUp {
 
     /** One login and one command against a loopback server; bounded by {@link #LIMIT} per step. */
     static void run() throws Exception {
-        KeyPair hostKey = KeyUtils.generateKeyPair(KeyPairProvider.SSH_ED25519, 256);
-        KeyPair clientKey = KeyUtils.generateKeyPair(KeyPairProvider.SSH_ED25519, 256);
+        KeyPair hostKey = InProcessSshd.newEd25519();
+        KeyPair clientKey = InProcessSshd.newEd25519();
         Path dir = Files.createTempDirectory("kfit-ssh-warm-up");
-        SshServer server = SshServer.setUpDefaultServer();
-        try {
-            Path identity = dir.resolve("id_ed25519");
-            try (OutputStream out = Files.newOutputStream(identity)) {
-                OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(clientKey, "kfit-warm-up",
-                        (OpenSSHKeyEncryptionContext) null, out);
-            }
-            Path hostPub = dir.resolve("host_ed25519.pub");
-            Files.writeString(hostPub, PublicKeyEntry.toString(hostKey.getPublic()) + "\n", StandardCharsets.US_ASCII);
-            server.setHost("127.0.0.1");
-            server.setPort(0);
-            server.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
-            server.setPasswordAuthenticator(null);
-            server.setKeyboardInteractiveAuthenticator(null);
-            server.setPublickeyAuthenticator((user, key, session) -> KeyUtils.compareKeys(key, clientKey.getPublic()));
-            server.setCommandFactory((channel, line) -> new ExitZero());
-            server.start();
-            SshTarget target = new SshTarget("127.0.0.1", server.getPort(), "kfit", identity, hostPub);
+        try (LoopbackSshd server = new LoopbackSshd(hostKey, clientKey.getPublic())) {
+            SshTarget target = new SshTarget("127.0.0.1", server.port(), "kfit",
+                    InProcessSshd.writePrivateKey(clientKey, dir.resolve("id_ed25519")),
+                    InProcessSshd.writePublicKey(hostKey.getPublic(), dir.resolve("host_ed25519.pub")));
             try (SshSession s = SshSession.connect(target, LIMIT)) {
                 s.exec(List.of("true"), LIMIT);
             }
         } finally {
-            server.stop(true);
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            Cache.deleteTree(dir);
+        }
+    }
+
+    /** Accepts the one client key; every command exits 0 at once. */
+    private static final class LoopbackSshd extends InProcessSshd {
+        LoopbackSshd(KeyPair hostKey, PublicKey clientKey) throws IOException {
+            super(0, KeyPairProvider.wrap(hostKey));
+            server.setPublickeyAuthenticator((user, key, session) -> KeyUtils.compareKeys(key, clientKey));
+            server.setCommandFactory((channel, line) -> new ExitZero());
+            server.start();
         }
     }
 

@@ -6,15 +6,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.PublicKey;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArraySet;
 
 import org.apache.sshd.common.config.keys.KeyUtils;
-import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.server.Environment;
 import org.apache.sshd.server.ExitCallback;
@@ -37,11 +34,6 @@ final class FakeGuestSshd extends InProcessSshd {
         sshd.server.setCommandFactory((channel, line) -> new FakeCommand(line));
         sshd.server.start();
         return sshd;
-    }
-
-    static Path writePublicKey(PublicKey key, Path file) throws IOException {
-        Files.writeString(file, PublicKeyEntry.toString(key) + " root@kfit-test\n");
-        return file;
     }
 
     /**
