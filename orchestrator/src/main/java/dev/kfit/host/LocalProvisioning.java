@@ -11,22 +11,40 @@ import java.util.function.Consumer;
 
 /**
  * The launcher's provisioning of this machine when it is still going on. On a fresh machine {@code ./kfit}
- * installs the kernel tool chain, starts kfit, and applies the rest of {@code ansible/provision.yml} (QEMU,
- * debootstrap, ...) in the background, so that the first kernel compiles meanwhile. It names a status file
- * ({@code KFIT_PROVISION_PENDING}) where it writes {@code <exit status> <seconds>} when the playbook ends,
- * and its log ({@code KFIT_PROVISION_LOG}). What needs more than the tool chain (building the guest image,
- * booting a guest) calls {@link #awaitReady} first.
+ * installs ansible-core, then applies two playbooks in the background while it builds and starts kfit:
+ * {@code ansible/toolchain.yml} (what building needs: the kernel tool chain and the guest image's tools),
+ * then the rest of {@code ansible/provision.yml} (QEMU, ...). kfit meanwhile fetches and unpacks the first
+ * kernel's source, which needs only what every Debian machine has (apt, dpkg, tar, xz). Each playbook has a
+ * status file where the launcher writes {@code <exit status> <seconds>} when it ends
+ * ({@code KFIT_TOOLCHAIN_PENDING}, {@code KFIT_PROVISION_PENDING}) and they share a log
+ * ({@code KFIT_PROVISION_LOG}). What compiles (a kernel, the guest image) calls {@link #awaitToolchain}
+ * first; what boots a guest calls {@link #awaitReady}.
  */
 public final class LocalProvisioning {
-    /** The playbook installs a few hundred MB of packages; far beyond this something is stuck. */
+    /** The playbooks install a few hundred MB of packages; far beyond this something is stuck. */
     static final Duration LIMIT = Duration.ofMinutes(30);
     private static final Duration POLL = Duration.ofMillis(500);
 
-    /** What the background provisioning came to, when it has ended. */
+    /** What a background playbook came to, when it has ended. */
     public record Outcome(int exitStatus, double seconds) {
     }
 
-    private static Outcome done;
+    /** One of the launcher's background playbooks: the variable naming its status file, and what it installs. */
+    enum Stage {
+        TOOLCHAIN("KFIT_TOOLCHAIN_PENDING", "ansible/toolchain.yml", "the build tool chain"),
+        ALL("KFIT_PROVISION_PENDING", "ansible/provision.yml", "the rest of this host's provisioning");
+
+        final String variable;
+        final String playbook;
+        final String what;
+        Outcome done;
+
+        Stage(String variable, String playbook, String what) {
+            this.variable = variable;
+            this.playbook = playbook;
+            this.what = what;
+        }
+    }
 
     private LocalProvisioning() {
     }
@@ -36,27 +54,39 @@ public final class LocalProvisioning {
      * {@code log} hears once that it waits. Throws {@link InfraException} naming the log when it failed or
      * did not end within {@link #LIMIT}.
      */
-    public static synchronized Outcome awaitReady(Consumer<String> log) {
-        String status = System.getenv("KFIT_PROVISION_PENDING");
-        if (status == null || status.isBlank()) {
-            return null;
-        }
-        if (done == null) {
-            done = await(Path.of(status), Path.of(System.getenv().getOrDefault("KFIT_PROVISION_LOG", status + ".log")),
-                    LIMIT, log);
-        }
-        return done;
+    public static Outcome awaitReady(Consumer<String> log) {
+        awaitToolchain(log);
+        return await(Stage.ALL, log);
     }
 
-    static Outcome await(Path status, Path playbookLog, Duration limit, Consumer<String> log) {
+    /** As {@link #awaitReady}, for the build tool chain alone (compilers, make, debootstrap). */
+    public static Outcome awaitToolchain(Consumer<String> log) {
+        return await(Stage.TOOLCHAIN, log);
+    }
+
+    private static Outcome await(Stage stage, Consumer<String> log) {
+        synchronized (stage) {
+            String status = System.getenv(stage.variable);
+            if (status == null || status.isBlank()) {
+                return null;
+            }
+            if (stage.done == null) {
+                stage.done = await(stage, Path.of(status),
+                        Path.of(System.getenv().getOrDefault("KFIT_PROVISION_LOG", status + ".log")), LIMIT, log);
+            }
+            return stage.done;
+        }
+    }
+
+    static Outcome await(Stage stage, Path status, Path playbookLog, Duration limit, Consumer<String> log) {
         long deadline = System.nanoTime() + limit.toNanos();
         Outcome o = read(status);
         if (o == null) {
-            log.accept("waiting for the rest of this host's provisioning (ansible/provision.yml, log: " + playbookLog + ")");
+            log.accept("waiting for " + stage.what + " (" + stage.playbook + ", log: " + playbookLog + ")");
         }
         while (o == null) {
             if (System.nanoTime() > deadline) {
-                throw new InfraException("this host's provisioning (ansible/provision.yml) did not finish within "
+                throw new InfraException("this host's provisioning (" + stage.playbook + ") did not finish within "
                         + limit.toMinutes() + " min; its log: " + playbookLog + tail(playbookLog));
             }
             try {
@@ -68,7 +98,7 @@ public final class LocalProvisioning {
             o = read(status);
         }
         if (o.exitStatus() != 0) {
-            throw new InfraException("provisioning this host failed (ansible/provision.yml exited with " + o.exitStatus()
+            throw new InfraException("provisioning this host failed (" + stage.playbook + " exited with " + o.exitStatus()
                     + "; log: " + playbookLog + ")" + tail(playbookLog));
         }
         return o;

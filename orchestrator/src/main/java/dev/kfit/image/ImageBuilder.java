@@ -58,8 +58,8 @@ public final class ImageBuilder {
                 return image(k, entry, true);
             }
             if (host.isLocal()) {
-                // debootstrap may still be installing beside the first kernel build (see LocalProvisioning)
-                LocalProvisioning.awaitReady(m -> progress.accept("guest image: " + m));
+                // debootstrap may still be installing on a fresh machine (see LocalProvisioning)
+                LocalProvisioning.awaitToolchain(m -> progress.accept("guest image: " + m));
             }
             cache.removeStaleScratch(AREA, k);
             Path scratch = cache.scratch(AREA, k);

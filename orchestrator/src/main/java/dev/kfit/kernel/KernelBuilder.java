@@ -9,6 +9,7 @@ import dev.kfit.host.Command;
 import dev.kfit.host.CommandFailedException;
 import dev.kfit.host.CommandResult;
 import dev.kfit.host.Host;
+import dev.kfit.host.LocalProvisioning;
 import dev.kfit.spec.KernelSource;
 import dev.kfit.spec.KernelSpec;
 
@@ -128,6 +129,8 @@ public final class KernelBuilder {
                 unpack(spec.source(), source, tree, scratch, log);
                 applyFrom = 0;
             }
+            // On a fresh machine the tool chain may still be installing: the fetch and unpack above needed none.
+            awaitToolchain(spec);
             List<Path> inTree = new ArrayList<>(patches.subList(0, applyFrom));
             try {
                 String baseVersion = kernelVersion(tree, log);
@@ -284,6 +287,7 @@ public final class KernelBuilder {
             if (plan == null) {
                 return -1;
             }
+            awaitToolchain(spec);
             BuiltTrees.Kept from = plan.from();
             progress.accept("kernel " + spec.label() + ": incremental, from the built tree " + from.key() + " ("
                     + from.patchNames().size() + " patches; reverse " + plan.reverse() + (plan.rebase() ? ", move to " + source.version() : "")
@@ -464,9 +468,23 @@ public final class KernelBuilder {
         return key.hex();
     }
 
+    private void awaitToolchain(KernelSpec spec) {
+        if (host.isLocal()) {
+            LocalProvisioning.awaitToolchain(m -> progress.accept("kernel " + spec.label() + ": " + m));
+        }
+    }
+
+    /**
+     * The compiler's first line of {@code gcc --version}. Asked before the tool chain may have been installed
+     * (it keys the cache, before the source is unpacked): when there is no gcc yet, asked again after it.
+     * A gcc already present is the one kept (provisioning installs, never upgrades).
+     */
     private synchronized String compiler() {
         if (compiler == null) {
             CommandResult r = host.run(Command.of(Duration.ofSeconds(30), "gcc", "--version"));
+            if (!r.ok() && host.isLocal() && LocalProvisioning.awaitToolchain(progress) != null) {
+                r = host.run(Command.of(Duration.ofSeconds(30), "gcc", "--version"));
+            }
             if (!r.ok()) {
                 throw new CommandFailedException("no C compiler for kernel builds (run ./kfit provision)", r);
             }

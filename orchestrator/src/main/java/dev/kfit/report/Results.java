@@ -78,9 +78,9 @@ public record Results(RunInfo run, List<CellResult> cells) {
      * Where a run's time went, in seconds; null where not known.
      *
      * @param provisionS  the launcher's provisioning of this host before kfit started (it passes it in
-     *                    {@code KFIT_PROVISION_S}); null when it did not say
-     * @param provisionBesideS the rest of provisioning, which the launcher ran in the background beside
-     *                    kfit's first build on a fresh machine (see {@code LocalProvisioning}); null when none ran
+     *                    {@code KFIT_PROVISION_S}; on a fresh machine, installing ansible-core); null when it did not say
+     * @param provisionBesideS the playbooks the launcher ran in the background beside kfit's fetch and first
+     *                    build on a fresh machine (tool chain, then the rest: see {@code LocalProvisioning}); null when none ran
      * @param imageS      building the guest image, or finding it in the cache ({@code imageCached})
      * @param kernels     each kernel, in build order
      * @param accelProbeS probing each run host for a working KVM (it boots the first kernel built, beside the
