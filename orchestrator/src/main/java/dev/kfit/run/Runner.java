@@ -163,8 +163,8 @@ public final class Runner {
         ExecutorService imageThread = null;
         Future<GuestImage> imageJob = null;
         if (prebuilt == null) {
-            // The image (debootstrap: downloads and unpacking) is built beside the kernels (the
-            // compiler): on a fresh machine that hides most of its one to two minutes.
+            // The image (debootstrap: downloads and unpacking) is built beside the kernels: on a fresh
+            // machine mostly beside the source's fetch and unpack, which leave a core idle.
             imageThread = Executors.newSingleThreadExecutor(DaemonThreads.named("kfit-image"));
             imageJob = imageThread.submit(() -> {
                 try {
