@@ -27,7 +27,7 @@ class DesignsSpecTest {
         assertThat(s.cells()).hasSize(42);
         VfioUnbind ignore = (VfioUnbind) s.scenarios().stream().filter(x -> x.name().equals("vfio-ignores-requests")).findFirst().orElseThrow();
         assertThat(ignore.onRequest()).isEqualTo("ignore");
-        assertThat(ignore.timing().hold()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(ignore.timing().hold()).isEqualTo(Duration.ofSeconds(20));
         DmabufUnbind closed = (DmabufUnbind) s.scenarios().stream().filter(x -> x.name().equals("dmabuf-closed-device")).findFirst().orElseThrow();
         assertThat(closed.closeDeviceAfter()).isEqualTo(Duration.ofSeconds(1));
         OdpUnbind peer = (OdpUnbind) s.scenarios().stream().filter(x -> x.name().equals("odp-peer-writes")).findFirst().orElseThrow();

@@ -42,7 +42,7 @@ class ScenarioParametersTest {
         assertThat(scenario("designs.yaml", "dmabuf-closed-device").parameters())
                 .containsEntry("close_device_after", "1s").containsKey("fault").containsKey("size");
         assertThat(scenario("designs.yaml", "vfio-ignores-requests").parameters())
-                .containsEntry("hold", "15s").containsEntry("on_request", "ignore");
+                .containsEntry("hold", "20s").containsEntry("on_request", "ignore");
         assertThat(scenario("designs.yaml", "odp-peer-writes").parameters()).containsEntry("peer", "initiator");
     }
 

@@ -96,8 +96,10 @@ class DesignsIT {
             JsonNode ignore = cell(k, "vfio-ignores-requests");
             verdict(ignore, "BLOCKED_UNTIL_RELEASE");
             Map<String, Double> m = measured(ignore);
+            // The kernel asks again after 10 s of its own timer (a timer wheel slot: up to 12.5 % late), and a
+            // guest sharing the host with kernel builds runs it later still: 11.7 s was seen on a fresh machine.
             assertThat(m.get("requests_sent")).as(k).isGreaterThanOrEqualTo(2.0);
-            assertThat(m.get("request_interval_ms")).as(k).isBetween(9_000.0, 12_000.0);
+            assertThat(m.get("request_interval_ms")).as(k).isBetween(9_000.0, 14_000.0);
             assertThat(m.get("unbind_ms")).as(k).isGreaterThan(10_000.0);
 
             JsonNode release = cell(k, "vfio-releases-on-request");
