@@ -2,17 +2,18 @@
 # kfit benchmark (not a test): a new user's first `./kfit reproduce`, printed beside a bare kernel build
 # of the same kernel on the same machine.
 #   first  ./kfit reproduce from a clean clone with an empty KFIT_CACHE: the launcher builds the jar and
-#          checks the host with Ansible, then kfit downloads Debian's 6.12 source, builds the guest image
-#          beside the plain kernel, builds the kernel with the series from the plain one's tree, and runs
-#          the two cells
+#          checks the host with Ansible (on a fresh machine, provisioning goes on in the background), then
+#          kfit downloads Debian's 6.12 source, builds the guest image and the plain kernel, builds the
+#          kernel with the series from the plain one's tree, and runs the two cells
 #   bare   `make -j2 bzImage` of that plain kernel, with the configuration kfit built it with, from a
 #          fresh tree without ccache (what any kernel developer pays for the kernel alone)
 # Issue 13's goal: first <= 15 min and first / bare <= 1.3.
 #
-# What "fresh" leaves out on a machine that has run kfit before: Debian packages already installed (the
-# Ansible check then takes about a minute instead of about four) and Maven's ~/.m2. Everything kfit
-# caches (apt lists, sources, ccache, kept trees, image, kernels) starts empty.
-# Run it alone on the machine (about 35 min on 2 cores):  flock /tmp/kfit-machine.lock bench/first-run.sh
+# What "fresh" leaves out on a machine that has run kfit before: Debian packages already installed
+# (purge the ones provisioning adds first, for a new machine's figure) and Maven's ~/.m2. Everything
+# kfit caches (apt lists, sources, ccache, kept trees, image, kernels) starts empty. This machine's speed
+# drifts by 15-20 % within a quarter of an hour: compare ratios from several runs, not one.
+# Run it alone on the machine (about 20 min on 2 cores):  flock /tmp/kfit-machine.lock bench/first-run.sh
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/kfit-bench-first.XXXXXX)
