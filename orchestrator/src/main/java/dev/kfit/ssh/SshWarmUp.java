@@ -55,6 +55,11 @@ public final class SshWarmUp {
         KeyPair hostKey = InProcessSshd.newEd25519();
         KeyPair clientKey = InProcessSshd.newEd25519();
         Path dir = Files.createTempDirectory("kfit-ssh-warm-up");
+        // A daemon thread dies with the JVM without its finally: a short run would leave the keys behind.
+        // deleteOnExit deletes in reverse order of registration, so the files go before their directory.
+        dir.toFile().deleteOnExit();
+        dir.resolve("id_ed25519").toFile().deleteOnExit();
+        dir.resolve("host_ed25519.pub").toFile().deleteOnExit();
         try (LoopbackSshd server = new LoopbackSshd(hostKey, clientKey.getPublic())) {
             SshTarget target = new SshTarget("127.0.0.1", server.port(), "kfit",
                     InProcessSshd.writePrivateKey(clientKey, dir.resolve("id_ed25519")),

@@ -12,18 +12,21 @@ import org.junit.jupiter.api.io.TempDir;
 /** What decides whether an incremental build may keep its tree's .config. */
 class KernelConfigInputsTest {
     @TempDir
+    Path dir;
     Path tree;
     Path fragment;
 
     @BeforeEach
     void aSmallTree() throws Exception {
+        // The fragment lives beside the tree, as kfit's does, but inside the test's own directory.
+        tree = dir.resolve("tree");
         Files.createDirectories(tree.resolve("drivers/nvme/host"));
         Files.createDirectories(tree.resolve("kernel/configs"));
         Files.writeString(tree.resolve("Kconfig"), "source \"drivers/nvme/host/Kconfig\"\n");
         Files.writeString(tree.resolve("drivers/nvme/host/Kconfig"), "config BLK_DEV_NVME\n\ttristate \"NVMe\"\n");
         Files.writeString(tree.resolve("drivers/nvme/host/pci.c"), "int x;\n");
         Files.writeString(tree.resolve("kernel/configs/tiny.config"), "# CONFIG_KERNEL_GZIP is not set\n");
-        fragment = Files.writeString(tree.resolveSibling(tree.getFileName() + "-kfit.config"), "CONFIG_BLK_DEV_NVME=y\n");
+        fragment = Files.writeString(dir.resolve("kfit.config"), "CONFIG_BLK_DEV_NVME=y\n");
     }
 
     private String inputs() throws Exception {
