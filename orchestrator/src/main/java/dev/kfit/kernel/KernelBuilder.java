@@ -139,10 +139,11 @@ public final class KernelBuilder {
                     applyPatch(tree, p, source, baseVersion, log);
                     inTree.add(p);
                 }
-                configure(tree, fragments, log);
+                // Decided before the configuration, whose host tools would otherwise be ccache's first results.
+                boolean viaCcache = !fromScratch || ccacheInUse(log);
+                configure(tree, fragments, log, viaCcache);
                 KernelConfig.check(tree.resolve(".config"), required);
                 int jobs = Runtime.getRuntime().availableProcessors() + 1;
-                boolean viaCcache = !fromScratch || ccacheInUse(log);
                 step(log, Duration.ofMinutes(90), tree, "make bzImage", viaCcache, "make", "-j" + jobs, "bzImage");
             } catch (BadInputException | CommandFailedException e) {
                 keepFailedTree(e, tree, family, source.identity(), inTree, log);
@@ -173,7 +174,7 @@ public final class KernelBuilder {
      * made from the same inputs (a patched sibling or a bisection step whose patches touch no Kconfig
      * file): 8-14 s of every incremental build under load. The inputs are recorded beside the .config.
      */
-    private void configure(Path tree, List<Path> fragments, Path log) throws IOException {
+    private void configure(Path tree, List<Path> fragments, Path log, boolean viaCcache) throws IOException {
         Path stamp = tree.resolve(CONFIG_INPUTS);
         String inputs = configInputs(tree, fragments, compiler());
         if (Files.isRegularFile(tree.resolve(".config")) && Files.isRegularFile(stamp)
@@ -190,7 +191,7 @@ public final class KernelBuilder {
             // with kfit's fragments merged beside tiny.config: one olddefconfig instead of two, 4-7 s less
             // on 2 cores. The .config is byte for byte the one tinyconfig then olddefconfig gave for 6.12
             // and 7.2 (compared on both).
-            step(log, Duration.ofMinutes(5), tree, "make allnoconfig (tiny base)", "make", jobs,
+            step(log, Duration.ofMinutes(5), tree, "make allnoconfig (tiny base)", viaCcache, "make", jobs,
                     "KCONFIG_ALLCONFIG=" + TINY_BASE, "allnoconfig");
             for (String tiny : List.of("kernel/configs/tiny.config", "arch/x86/configs/tiny.config")) {
                 if (Files.isRegularFile(tree.resolve(tiny))) {
@@ -198,11 +199,11 @@ public final class KernelBuilder {
                 }
             }
         } else {
-            step(log, Duration.ofMinutes(5), tree, "make tinyconfig", "make", jobs, "tinyconfig");
+            step(log, Duration.ofMinutes(5), tree, "make tinyconfig", viaCcache, "make", jobs, "tinyconfig");
         }
         fragments.forEach(f -> merge.add(f.toString()));
         step(log, Duration.ofMinutes(5), tree, "merge config fragments", merge.toArray(String[]::new));
-        step(log, Duration.ofMinutes(5), tree, "make olddefconfig", "make", jobs, "olddefconfig");
+        step(log, Duration.ofMinutes(5), tree, "make olddefconfig", viaCcache, "make", jobs, "olddefconfig");
         Files.writeString(stamp, inputs + "\n");
     }
 
